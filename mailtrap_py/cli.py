@@ -1,0 +1,247 @@
+"""`mailtrap-py serve`, `mailtrap-py send` and `mailtrap-py --version`.
+
+Every option of `serve` can also come from an environment variable MAILTRAP_*.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import smtplib
+import ssl
+import sys
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.utils import parseaddr
+from pathlib import Path
+from typing import BinaryIO
+
+import click
+
+from mailtrap_py.__about__ import __version__
+from mailtrap_py.factories import MessageFactory
+from mailtrap_py.server import MailServer
+from mailtrap_py.smtp.policy import DEFAULT_MAX_MESSAGE_SIZE
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mailtrap-py")
+def main() -> None:
+    """mailtrap-py: a mail server for tests and local development."""
+
+
+def read_users(path: Path) -> dict[str, str]:
+    """`address:password` per line; blank lines and `#` comments are skipped."""
+    users: dict[str, str] = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, sep, password = line.partition(":")
+        if not sep or not user.strip():
+            raise click.BadParameter(f"{path}:{number}: expected address:password")
+        users[user.strip()] = password
+    return users
+
+
+@main.command()
+@click.option(
+    "--host",
+    envvar="MAILTRAP_HOST",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; 0.0.0.0 exposes the server to the network.",
+)
+@click.option("--smtp-port", envvar="MAILTRAP_SMTP_PORT", type=int, default=1025, show_default=True)
+@click.option(
+    "--smtps-port",
+    envvar="MAILTRAP_SMTPS_PORT",
+    type=int,
+    default=1465,
+    show_default=True,
+    help="Implicit-TLS SMTP port; -1 turns it off.",
+)
+@click.option(
+    "--hostname",
+    envvar="MAILTRAP_HOSTNAME",
+    default="localhost",
+    show_default=True,
+    help="Name in the SMTP greeting.",
+)
+@click.option(
+    "--users",
+    "users_file",
+    envvar="MAILTRAP_USERS",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File of address:password lines; with it, only these users may log in.",
+)
+@click.option(
+    "--auth-required/--no-auth-required",
+    envvar="MAILTRAP_AUTH_REQUIRED",
+    default=False,
+    help="Refuse MAIL before AUTH (530).",
+)
+@click.option(
+    "--starttls-required/--no-starttls-required",
+    envvar="MAILTRAP_STARTTLS_REQUIRED",
+    default=False,
+    help="Refuse commands before STARTTLS on the plain port (530).",
+)
+@click.option(
+    "--max-message-size",
+    envvar="MAILTRAP_MAX_MESSAGE_SIZE",
+    type=int,
+    default=DEFAULT_MAX_MESSAGE_SIZE,
+    show_default=True,
+    help="Bytes; larger messages get 552. 0: no limit.",
+)
+@click.option(
+    "--max-messages",
+    envvar="MAILTRAP_MAX_MESSAGES",
+    type=int,
+    default=None,
+    help="Keep at most this many messages, dropping the oldest.",
+)
+def serve(
+    host: str,
+    smtp_port: int,
+    smtps_port: int,
+    hostname: str,
+    users_file: Path | None,
+    auth_required: bool,
+    starttls_required: bool,
+    max_message_size: int,
+    max_messages: int | None,
+) -> None:
+    """Run the catch-all mail server until Ctrl-C or SIGTERM."""
+    users = read_users(users_file) if users_file else None
+    server = MailServer(
+        host=host,
+        smtp_port=smtp_port,
+        smtps_port=None if smtps_port < 0 else smtps_port,
+        hostname=hostname,
+        users=users,
+        strict=users is not None,
+        auth_required=auth_required,
+        starttls_required=starttls_required,
+        max_message_size=max_message_size or None,
+        max_messages=max_messages,
+    )
+    try:
+        asyncio.run(_serve(server))
+    except OSError as error:  # typically the port is taken
+        raise click.ClickException(f"cannot start: {error}") from error
+
+
+async def _serve(server: MailServer) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with server:
+        click.echo(f"mailtrap-py {__version__}")
+        for name, port in server.ports.items():
+            click.echo(f"  {name:<6} listening on {server.host}:{port}")
+        click.echo(f"  CA for TLS clients: {server.ca_path}")
+        click.echo("Ctrl-C stops.", err=False)
+        sys.stdout.flush()
+        await stop.wait()
+    click.echo("stopped")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=1025, show_default=True)
+@click.option("--to", "to", multiple=True, help="Recipient (repeatable); default: a generated one.")
+@click.option("--from", "from_", help="Sender; default: a generated one.")
+@click.option("--subject", help="Subject; default: a generated one.")
+@click.option("--body", help="Text body; default: generated.")
+@click.option("--file", "file", type=click.File("rb"), help="Send this .eml file as it is.")
+@click.option(
+    "--kind",
+    type=click.Choice(
+        ["plain", "alternative", "with_attachments", "with_inline_image", "international", "any"]
+    ),
+    default="alternative",
+    show_default=True,
+    help="What the factory generates.",
+)
+@click.option("--count", type=int, default=1, show_default=True)
+@click.option("--starttls", is_flag=True, help="Upgrade with STARTTLS first.")
+@click.option("--ssl", "use_ssl", is_flag=True, help="Connect with implicit TLS (SMTPS).")
+@click.option(
+    "--cafile", type=click.Path(exists=True, dir_okay=False), help="CA to verify the server with."
+)
+@click.option("--insecure", is_flag=True, help="Do not verify the server certificate.")
+@click.option("--user", help="AUTH user.")
+@click.option("--password", default="", help="AUTH password.")
+def send(
+    host: str,
+    port: int,
+    to: tuple[str, ...],
+    from_: str | None,
+    subject: str | None,
+    body: str | None,
+    file: BinaryIO | None,
+    kind: str,
+    count: int,
+    starttls: bool,
+    use_ssl: bool,
+    cafile: str | None,
+    insecure: bool,
+    user: str | None,
+    password: str,
+) -> None:
+    """Send a message (given, or generated) to a mail server, for trying things out."""
+    context = ssl.create_default_context(cafile=cafile)
+    if insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    factory = MessageFactory()
+    client: smtplib.SMTP = (
+        smtplib.SMTP_SSL(host, port, context=context) if use_ssl else smtplib.SMTP(host, port)
+    )
+    with client:
+        if starttls:
+            client.starttls(context=context)
+        if user:
+            client.login(user, password)
+        if file is not None:
+            # An .eml file goes out byte for byte: no re-serialising by the email package.
+            raw = file.read()
+            headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+            sender = from_ or str(headers.get("from", "")) or "mailtrap-py@localhost"
+            recipients = list(to) or [
+                a.addr_spec
+                for name in ("to", "cc", "bcc")
+                for header in headers.get_all(name) or []
+                for a in header.addresses
+            ]
+            client.sendmail(parseaddr(sender)[1], recipients, raw)
+            click.echo(f"sent {headers.get('subject', '')!r} to {', '.join(recipients)}")
+            return
+        for _ in range(count):
+            msg = _generate(factory, kind, list(to), from_, subject, body)
+            client.send_message(msg)
+            click.echo(f"sent {msg['Subject']!r} to {msg['To']}")
+
+
+def _generate(
+    factory: MessageFactory,
+    kind: str,
+    to: list[str],
+    from_: str | None,
+    subject: str | None,
+    body: str | None,
+) -> EmailMessage:
+    if body is not None:
+        return factory.plain(to=to or None, from_=from_, subject=subject, text=body)
+    builder = getattr(factory, kind)
+    msg = builder(to=to or None, from_=from_, subject=subject)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,583 @@
+"""The captured message: the exact bytes received, the envelope, and a lazy parsed view.
+
+A message is stored once, as the bytes the client sent after DATA (CRLF kept, dot
+stuffing removed, nothing rewritten). Every protocol serves those bytes; the parsed
+view below is only for looking at them. Parsing is lazy and cached, and it never
+raises: a message whose MIME is broken is still stored, listed and retrievable byte
+for byte, and its parsed fields degrade to what could be read (see `defects`).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html
+import itertools
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.headerregistry import Address as _HeaderAddress
+from email.message import EmailMessage
+from email.utils import getaddresses, parsedate_to_datetime
+from functools import cached_property
+from html.parser import HTMLParser
+
+log = logging.getLogger("mailtrap_py.message")
+
+_ids = itertools.count(1)
+
+
+class Address(str):
+    """An address as its addr-spec string, with the display name beside it.
+
+    Being a `str` lets tests write `"ann@example.com" in msg.to` and
+    `msg.from_ == "noreply@example.com"`; `.name` and `.formatted` keep the rest.
+    """
+
+    name: str
+
+    def __new__(cls, addr: str, name: str = "") -> Address:
+        self = super().__new__(cls, addr)
+        self.name = name
+        return self
+
+    @property
+    def addr(self) -> str:
+        return str.__str__(self)
+
+    @property
+    def formatted(self) -> str:
+        """`Name <addr>` as a mail client shows it, or the bare address."""
+        return f"{self.name} <{self.addr}>" if self.name else self.addr
+
+    def __repr__(self) -> str:
+        return f"Address({self.addr!r}, name={self.name!r})"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A MIME leaf that is not the message's text or HTML body."""
+
+    filename: str | None
+    content_type: str
+    content: bytes
+    inline: bool
+    content_id: str | None
+    part: str
+    """MIME part number as IMAP numbers it (`"2"`, `"1.2"`), for downloads."""
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+class Headers(Mapping[str, str]):
+    """Case-insensitive, multi-valued header access in message order.
+
+    `headers["subject"]` is the first value (decoded); `get_all("received")` every
+    value; iterating yields each distinct name once, as first written.
+    """
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self._items = items
+
+    def __getitem__(self, name: str) -> str:
+        key = name.lower()
+        for k, v in self._items:
+            if k.lower() == key:
+                return v
+        raise KeyError(name)
+
+    def get_all(self, name: str) -> list[str]:
+        key = name.lower()
+        return [v for k, v in self._items if k.lower() == key]
+
+    def items_all(self) -> list[tuple[str, str]]:
+        """Every (name, value) pair, duplicates included, in message order."""
+        return list(self._items)
+
+    def __iter__(self) -> Iterator[str]:
+        seen: set[str] = set()
+        for k, _ in self._items:
+            if k.lower() not in seen:
+                seen.add(k.lower())
+                yield k
+
+    def __len__(self) -> int:
+        return len({k.lower() for k, _ in self._items})
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and any(k.lower() == name.lower() for k, _ in self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"
+
+
+class Message:
+    """One message as accepted after DATA, plus its lazily parsed view."""
+
+    __slots__ = (
+        "_view",
+        "auth_user",
+        "id",
+        "peer",
+        "raw",
+        "received_at",
+        "recipients",
+        "sender",
+        "seq",
+        "tls",
+    )
+
+    def __init__(
+        self,
+        raw: bytes,
+        *,
+        sender: str = "",
+        recipients: tuple[str, ...] | list[str] = (),
+        peer: str | None = None,
+        auth_user: str | None = None,
+        tls: bool = False,
+        received_at: datetime | None = None,
+    ) -> None:
+        self.seq = next(_ids)
+        # A short, opaque, never-reused id: the arrival counter is enough to make it
+        # unique in a process and keeps it stable and sortable for humans reading logs.
+        self.id = f"{self.seq:08x}"
+        self.raw = raw
+        self.sender = sender
+        self.recipients = tuple(recipients)
+        self.peer = peer
+        self.auth_user = auth_user
+        self.tls = tls
+        self.received_at = received_at or datetime.now(timezone.utc)
+        self._view: _ParsedView | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"<Message {self.id} from={self.sender!r} to={list(self.recipients)!r} "
+            f"subject={self.subject!r} size={self.size}>"
+        )
+
+    @property
+    def size(self) -> int:
+        return len(self.raw)
+
+    @property
+    def parsed(self) -> _ParsedView:
+        view = self._view
+        if view is None:
+            view = self._view = _ParsedView(self.raw, self.recipients)
+        return view
+
+    def as_email(self) -> EmailMessage:
+        """A fresh `EmailMessage` of the raw bytes (yours to change)."""
+        return _parse(self.raw)
+
+    # The parsed fields, read from the cached view.
+    @property
+    def subject(self) -> str:
+        return self.parsed.subject
+
+    @property
+    def from_(self) -> Address | None:
+        return self.parsed.from_
+
+    @property
+    def to(self) -> list[Address]:
+        return self.parsed.to
+
+    @property
+    def cc(self) -> list[Address]:
+        return self.parsed.cc
+
+    @property
+    def bcc(self) -> list[Address]:
+        """Envelope recipients that no To or Cc header names: the blind copies."""
+        return self.parsed.bcc
+
+    @property
+    def reply_to(self) -> list[Address]:
+        return self.parsed.reply_to
+
+    @property
+    def date(self) -> datetime | None:
+        return self.parsed.date
+
+    @property
+    def message_id(self) -> str | None:
+        return self.parsed.message_id
+
+    @property
+    def headers(self) -> Headers:
+        return self.parsed.headers
+
+    @property
+    def text(self) -> str | None:
+        return self.parsed.text
+
+    @property
+    def html(self) -> str | None:
+        return self.parsed.html
+
+    @property
+    def attachments(self) -> list[Attachment]:
+        return self.parsed.attachments
+
+    @property
+    def links(self) -> list[str]:
+        return self.parsed.links
+
+    @property
+    def codes(self) -> list[str]:
+        return self.parsed.codes
+
+    @property
+    def defects(self) -> list[str]:
+        """What the MIME parser found wrong, as readable strings (empty if nothing)."""
+        return self.parsed.defects
+
+    def summary(self) -> str:
+        """One line for failure messages: who sent what to whom."""
+        to = ", ".join(self.recipients) or "-"
+        return f"from {self.sender or '<>'} to {to}: {self.subject!r}"
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def _safe_header(msg: EmailMessage, name: str) -> str | None:
+    """A header's decoded value; falls back to the raw value when decoding fails."""
+    try:
+        value = msg.get(name)
+    except Exception:  # the header parser of policy.default can raise on junk
+        log.debug("undecodable %s header", name, exc_info=True)
+        raw = msg.get_all(name)
+        value = None
+        if raw:
+            value = str(raw[0])
+    return None if value is None else str(value)
+
+
+def _addresses(msg: EmailMessage, name: str) -> list[Address]:
+    out: list[Address] = []
+    try:
+        values = msg.get_all(name) or []
+        for header in values:
+            for addr in getattr(header, "addresses", ()):
+                assert isinstance(addr, _HeaderAddress)
+                if addr.addr_spec and addr.addr_spec != "<>":
+                    out.append(Address(addr.addr_spec, addr.display_name or ""))
+        return out
+    except Exception:
+        log.debug("unparseable %s header", name, exc_info=True)
+    # Degraded path: the stdlib's older, lenient address parser on the raw text.
+    raw_values = [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
+    for display, addr_spec in getaddresses(raw_values):
+        if addr_spec:
+            out.append(Address(addr_spec, display))
+    return out
+
+
+def _decode_text(part: EmailMessage) -> str | None:
+    try:
+        content = part.get_content()
+    except Exception:
+        # Unknown charset or broken transfer encoding: show what the bytes say.
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            return None
+        return payload.decode("utf-8", errors="replace")
+    return content if isinstance(content, str) else None
+
+
+class _ParsedView:
+    """Everything read out of the raw bytes; each field computed on first use."""
+
+    def __init__(self, raw: bytes, recipients: tuple[str, ...]) -> None:
+        self._raw = raw
+        self._recipients = recipients
+
+    @cached_property
+    def email(self) -> EmailMessage:
+        return _parse(self._raw)
+
+    @cached_property
+    def defects(self) -> list[str]:
+        found: list[str] = []
+        for part in self.email.walk():
+            found.extend(f"{type(d).__name__}: {d}" for d in part.defects)
+        return found
+
+    @cached_property
+    def subject(self) -> str:
+        return _safe_header(self.email, "subject") or ""
+
+    @cached_property
+    def from_(self) -> Address | None:
+        found = _addresses(self.email, "from")
+        return found[0] if found else None
+
+    @cached_property
+    def to(self) -> list[Address]:
+        return _addresses(self.email, "to")
+
+    @cached_property
+    def cc(self) -> list[Address]:
+        return _addresses(self.email, "cc")
+
+    @cached_property
+    def reply_to(self) -> list[Address]:
+        return _addresses(self.email, "reply-to")
+
+    @cached_property
+    def bcc(self) -> list[Address]:
+        named = {a.lower() for a in itertools.chain(self.to, self.cc)}
+        return [Address(r) for r in self._recipients if r.lower() not in named]
+
+    @cached_property
+    def date(self) -> datetime | None:
+        value = _safe_header(self.email, "date")
+        if not value:
+            return None
+        try:
+            return parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+
+    @cached_property
+    def message_id(self) -> str | None:
+        value = _safe_header(self.email, "message-id")
+        return value.strip() if value else None
+
+    @cached_property
+    def headers(self) -> Headers:
+        policy = self.email.policy
+        items: list[tuple[str, str]] = []
+        for name, raw_value in self.email.raw_items():
+            try:
+                value = str(policy.header_fetch_parse(name, raw_value))
+            except Exception:  # undecodable: show it as it came
+                value = str(raw_value)
+            items.append((name, value))
+        return Headers(items)
+
+    def _body_part(self, subtype: str) -> EmailMessage | None:
+        try:
+            part = self.email.get_body(preferencelist=(subtype,))
+        except Exception:
+            return None
+        if part is None or part.get_content_subtype() != subtype:
+            return None
+        assert isinstance(part, EmailMessage)
+        return part
+
+    @cached_property
+    def text(self) -> str | None:
+        part = self._body_part("plain")
+        return _decode_text(part) if part is not None else None
+
+    @cached_property
+    def html(self) -> str | None:
+        part = self._body_part("html")
+        return _decode_text(part) if part is not None else None
+
+    @cached_property
+    def attachments(self) -> list[Attachment]:
+        bodies = {id(p) for p in (self._body_part("plain"), self._body_part("html")) if p}
+        found: list[Attachment] = []
+        for number, part in _leaves(self.email, ""):
+            if id(part) in bodies:
+                continue
+            disposition = (part.get_content_disposition() or "").lower()
+            filename = _filename(part)
+            content_id = part.get("content-id")
+            is_text_body = (
+                part.get_content_maintype() == "text"
+                and not filename
+                and disposition != "attachment"
+                and not content_id
+            )
+            if is_text_body:
+                continue
+            payload = part.get_payload(decode=True)
+            content = payload if isinstance(payload, bytes) else b""
+            found.append(
+                Attachment(
+                    filename=filename,
+                    content_type=part.get_content_type(),
+                    content=content,
+                    inline=disposition == "inline" or (not disposition and bool(content_id)),
+                    content_id=str(content_id).strip().strip("<>") if content_id else None,
+                    part=number or "1",
+                )
+            )
+        return found
+
+    @cached_property
+    def links(self) -> list[str]:
+        found: list[str] = []
+        if self.html:
+            collector = _LinkCollector()
+            try:
+                collector.feed(self.html)
+                collector.close()
+            except Exception:  # HTMLParser is lenient; this is belt and braces
+                log.debug("HTML link scan failed", exc_info=True)
+            found.extend(collector.links)
+        if self.text:
+            found.extend(_text_urls(self.text))
+        return list(dict.fromkeys(found))
+
+    @cached_property
+    def codes(self) -> list[str]:
+        body = self.text
+        if body is None and self.html is not None:
+            body = _html_to_text(self.html)
+        return find_codes(f"{self.subject}\n{body or ''}")
+
+
+def _filename(part: EmailMessage) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        return None
+    return str(name) if name else None
+
+
+def _leaves(part: EmailMessage, number: str) -> Iterator[tuple[str, EmailMessage]]:
+    """Leaf parts with their IMAP part numbers (RFC 3501 section 6.4.5)."""
+    if part.is_multipart():
+        payload = part.get_payload()
+        if not isinstance(payload, list):
+            return
+        for index, child in enumerate(payload, start=1):
+            if isinstance(child, EmailMessage):
+                yield from _leaves(child, f"{number}.{index}" if number else str(index))
+    else:
+        yield number, part
+
+
+class _LinkCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ("a", "area"):
+            return
+        for name, value in attrs:
+            if name == "href" and value and _LINK_SCHEME.match(value.strip()):
+                self.links.append(value.strip())
+
+
+_LINK_SCHEME = re.compile(r"https?://", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING = ".,;:!?'\""
+
+
+def _text_urls(text: str) -> list[str]:
+    urls = []
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        # Punctuation that ends a sentence is not part of the URL, nor is a closing
+        # bracket whose opening one is outside it ("(see https://x.example/a)").
+        while url:
+            if (
+                url[-1] in _TRAILING
+                or (url[-1] == ")" and url.count("(") < url.count(")"))
+                or url[-1] in "]>"
+            ):
+                url = url[:-1]
+            else:
+                break
+        urls.append(url)
+    return urls
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+        elif tag in ("br", "p", "div", "tr", "li", "h1", "h2", "h3", "td"):
+            self.chunks.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.chunks.append(data)
+
+
+def _html_to_text(markup: str) -> str:
+    extractor = _TextExtractor()
+    try:
+        extractor.feed(markup)
+        extractor.close()
+    except Exception:
+        return html.unescape(re.sub(r"<[^>]+>", " ", markup))
+    return "".join(extractor.chunks)
+
+
+# One-time codes. A candidate is a run of 4 to 8 digits standing alone: not part of
+# a date (2026-11-27, 27/11/2026, 27.11.2026), a time (10:30), a price ($1234,
+# 1,234.00, 12.50), a percentage, a phone number (+1 555 123 4567, (555) 123-4567)
+# or an identifier glued to letters (ORDER1234). A bare year (1900-2099) counts only
+# right after a code keyword. Candidates right after a keyword such as "code" or
+# "OTP" come first; letter-and-digit codes ("X7K9Q2") are taken only there.
+_KEYWORD = (
+    r"(?:code|otp|passcode|pass\s*code|pin|verification|verify|one[-\s]?time|"
+    r"security|token|confirmation|2fa|mfa|login)"
+)
+_NUMERIC = re.compile(r"(?<![\w.,/:+\-$€£¥#])(\d{4,8})(?![\w]|[.,/:\-]\d|\s?%)")
+_NEAR_KEYWORD = re.compile(
+    _KEYWORD + r"[^\n\d]{0,40}?\b([A-Z0-9]{4,10}|\d{3}[- ]\d{3})\b", re.IGNORECASE
+)
+_PHONE_CONTEXT = re.compile(r"(?:\+\d|\(\d{2,4}\)|\d{2,4}[ \-.]\d{2,4}[ \-.])\s*$")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def find_codes(text: str) -> list[str]:
+    """One-time codes in `text`, the most likely first; see the rules above."""
+    preferred: list[str] = []
+    for match in _NEAR_KEYWORD.finditer(text):
+        token = match.group(1)
+        compact = token.replace("-", "").replace(" ", "")
+        has_digit = any(c.isdigit() for c in compact)
+        if not has_digit:
+            continue
+        if not compact.isdigit() and not (token.isupper() or token.isdigit()):
+            continue
+        before = text[: match.start(1)]
+        if _PHONE_CONTEXT.search(before) or _follows_price_or_date(text, match.end(1)):
+            continue
+        preferred.append(compact)
+    others: list[str] = []
+    for match in _NUMERIC.finditer(text):
+        digits = match.group(1)
+        before = text[max(0, match.start(1) - 24) : match.start(1)]
+        if _PHONE_CONTEXT.search(before):
+            continue
+        after = text[match.end(1) : match.end(1) + 3]
+        if re.match(r"[ \-.]\d{2,}", after):  # the first group of a phone number
+            continue
+        if _YEAR.match(digits):
+            continue
+        others.append(digits)
+    return list(dict.fromkeys(preferred + others))
+
+
+def _follows_price_or_date(text: str, end: int) -> bool:
+    return bool(re.match(r"[.,/:\-]\d", text[end : end + 2]))

@@ -1,0 +1,305 @@
+"""MailServer: every service of mailtrap-py on one event loop, over one store.
+
+Sync callers (pytest, scripts) get the loop in a background thread:
+`with MailServer() as server: ...`. Code already in an event loop runs the services
+on its own loop: `async with MailServer() as server: ...`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from mailtrap_py.message import Message
+from mailtrap_py.query import Criteria, describe_arrivals
+from mailtrap_py.smtp import SMTPPolicy, SMTPService
+from mailtrap_py.smtp.policy import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_TIMEOUT
+from mailtrap_py.store import Store
+from mailtrap_py.tls import Certificates, certificates
+
+log = logging.getLogger("mailtrap_py.server")
+
+DEFAULT_WAIT_TIMEOUT = 5.0
+
+
+class MailTimeout(AssertionError):
+    """No message (or not enough) matched before the timeout.
+
+    An AssertionError so pytest reports it as a failed expectation, with the
+    message explaining what was expected and what arrived instead.
+    """
+
+
+class MailServer:
+    """SMTP (plain+STARTTLS) and SMTPS over one in-memory store.
+
+    Every port defaults to 0, an ephemeral port; read the bound one after start.
+    A port of None turns that service off. The host defaults to 127.0.0.1: bind a
+    wider address only on purpose.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        smtp_port: int | None = 0,
+        smtps_port: int | None = 0,
+        hostname: str = "localhost",
+        users: Mapping[str, str] | None = None,
+        strict: bool = False,
+        auth_required: bool = False,
+        starttls_required: bool = False,
+        max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
+        smtp_timeout: float = DEFAULT_TIMEOUT,
+        max_messages: int | None = None,
+        catchall_login: str | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.host = host
+        self.store = store or Store(
+            strict=strict, max_messages=max_messages, catchall_login=catchall_login
+        )
+        for user, password in (users or {}).items():
+            self.store.declare_user(user, password)
+        self.smtp_policy = SMTPPolicy(
+            auth_required=auth_required,
+            starttls_required=starttls_required,
+            max_message_size=max_message_size,
+            timeout=smtp_timeout,
+            hostname=hostname,
+        )
+        self._want_ports = {"smtp": smtp_port, "smtps": smtps_port}
+        self._ports: dict[str, int] = {}
+        self._services: list[SMTPService] = []
+        self._certificates: Certificates | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- ports and certificates ----------------------------------------------
+
+    def _port(self, name: str) -> int:
+        if name not in self._ports:
+            state = "is off" if self._want_ports.get(name) is None else "is not started"
+            raise RuntimeError(f"{name} {state}: no port to give")
+        return self._ports[name]
+
+    @property
+    def smtp_port(self) -> int:
+        return self._port("smtp")
+
+    @property
+    def smtps_port(self) -> int:
+        return self._port("smtps")
+
+    @property
+    def ports(self) -> dict[str, int]:
+        """Every running service's bound port, by service name."""
+        return dict(self._ports)
+
+    @property
+    def certificates(self) -> Certificates:
+        if self._certificates is None:
+            self._certificates = certificates()
+        return self._certificates
+
+    @property
+    def ca_pem(self) -> bytes:
+        """PEM of the CA that signed the server certificate: trust it to verify TLS."""
+        return self.certificates.ca_pem
+
+    @property
+    def ca_path(self) -> Path:
+        """The same CA as a file, for clients that take a path (`cafile=`, `--cacert`)."""
+        return self.certificates.ca_path
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """An `ssl.SSLContext` that verifies this server's certificate."""
+        return self.certificates.client_context()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._services)
+
+    # -- the store -----------------------------------------------------------
+
+    @property
+    def messages(self) -> list[Message]:
+        """Captured messages in arrival order (a snapshot)."""
+        return self.store.messages
+
+    def clear(self) -> None:
+        """Forget every captured message and every account's mail."""
+        self.store.clear()
+
+    def wait_for(self, *, timeout: float = DEFAULT_WAIT_TIMEOUT, **criteria: Any) -> Message:
+        """The first message matching `criteria`, waiting up to `timeout` seconds.
+
+        Messages that arrived before the call count too. Criteria are those of
+        `mailtrap_py.query.Criteria.of`: to, sender, from_, cc, bcc, subject, text,
+        html, body, header, has_attachment, where.
+        """
+        return self.wait_for_messages(1, timeout=timeout, **criteria)[0]
+
+    def wait_for_messages(
+        self, count: int, *, timeout: float = DEFAULT_WAIT_TIMEOUT, **criteria: Any
+    ) -> list[Message]:
+        """The first `count` messages matching `criteria`, waiting up to `timeout`."""
+        self._refuse_on_own_loop("wait_for")
+        query = Criteria.of(**criteria)
+        found = self.store.wait_for(query, timeout, count)
+        if len(found) < count:
+            raise MailTimeout(self._timeout_text(query, timeout, count, len(found)))
+        return found
+
+    async def wait_for_async(
+        self, *, timeout: float = DEFAULT_WAIT_TIMEOUT, **criteria: Any
+    ) -> Message:
+        """`wait_for` for async code; works on any event loop, the server's too."""
+        return (await self.wait_for_messages_async(1, timeout=timeout, **criteria))[0]
+
+    async def wait_for_messages_async(
+        self, count: int, *, timeout: float = DEFAULT_WAIT_TIMEOUT, **criteria: Any
+    ) -> list[Message]:
+        """`wait_for_messages` for async code."""
+        query = Criteria.of(**criteria)
+        found = await self.store.wait_for_async(query, timeout, count)
+        if len(found) < count:
+            raise MailTimeout(self._timeout_text(query, timeout, count, len(found)))
+        return found
+
+    def _timeout_text(self, query: Criteria, timeout: float, count: int, matched: int) -> str:
+        wanted = "a message" if count == 1 else f"{count} messages"
+        head = f"Timed out after {timeout:g}s waiting for {wanted} where {query.describe()}"
+        if count > 1:
+            head += f" ({matched} matched)"
+        return f"{head}.\n{describe_arrivals(self.messages)}"
+
+    def _refuse_on_own_loop(self, what: str) -> None:
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            try:
+                current = asyncio.get_running_loop()
+            except RuntimeError:
+                return
+            if current is loop:
+                raise RuntimeError(
+                    f"{what}() would block the event loop the server runs on; "
+                    "use `await server.wait_for_async(...)`"
+                )
+
+    # -- lifecycle: async ----------------------------------------------------
+
+    async def _start_services(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        tls_context = self.certificates.server_context
+        try:
+            for name, implicit in (("smtp", False), ("smtps", True)):
+                port = self._want_ports[name]
+                if port is None:
+                    continue
+                service = SMTPService(
+                    self.store, self.smtp_policy, tls_context=tls_context, implicit_tls=implicit
+                )
+                self._ports[name] = await service.start(self.host, port)
+                self._services.append(service)
+        except BaseException:
+            await self._stop_services()
+            raise
+        log.info("mailtrap-py listening on %s: %s", self.host, self._ports)
+
+    async def _stop_services(self) -> None:
+        services, self._services = self._services, []
+        for service in services:
+            await service.stop()
+        self._ports = {}
+
+    async def __aenter__(self) -> MailServer:
+        if self.running:
+            raise RuntimeError("MailServer is already running")
+        await self._start_services()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._stop_services()
+        self._loop = None
+
+    # -- lifecycle: a loop in a thread ----------------------------------------
+
+    def start(self) -> MailServer:
+        """Start every service on a new event loop in a background thread."""
+        if self.running or self._thread is not None:
+            raise RuntimeError("MailServer is already running")
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        thread = threading.Thread(
+            target=self._run_loop, args=(loop, ready), name="mailtrap-py", daemon=True
+        )
+        thread.start()
+        ready.wait()
+        self._thread = thread
+        try:
+            asyncio.run_coroutine_threadsafe(self._start_services(), loop).result()
+        except BaseException:
+            self._halt_thread(loop)
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop every service, close every connection, end the thread."""
+        if self._thread is None:
+            return
+        loop = self._loop
+        assert loop is not None
+        try:
+            asyncio.run_coroutine_threadsafe(self._stop_services(), loop).result()
+        finally:
+            self._halt_thread(loop)
+
+    def _halt_thread(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join()
+        self._thread = None
+        self._loop = None
+
+    @staticmethod
+    def _run_loop(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        loop.call_soon(ready.set)
+        try:
+            loop.run_forever()
+        finally:
+            # Nothing may outlive the server: cancel what is left and close the loop.
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    def __enter__(self) -> MailServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        ports = " ".join(f"{k}={v}" for k, v in self._ports.items()) or "stopped"
+        return f"<MailServer {self.host} {ports} messages={len(self.store)}>"

@@ -1,0 +1,80 @@
+"""The aiosmtpd handler: authentication, the EHLO reply, and capture after DATA."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from mailtrap_py.message import Message
+from mailtrap_py.store import Store
+
+log = logging.getLogger("mailtrap_py.smtp")
+
+
+def format_peer(peer: Any) -> str | None:
+    """`host:port`, with IPv6 hosts in brackets, from a socket peer name."""
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        host, port = peer[0], peer[1]
+        return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+    return None if peer is None else str(peer)
+
+
+class CaptureHandler:
+    """Keeps every message accepted after DATA in the store, untouched."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def handle_EHLO(  # noqa: N802 - aiosmtpd's hook name
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname
+        # aiosmtpd reads commands one line at a time, so pipelined commands already
+        # work (RFC 2920); it just does not say so. Say it before the last line.
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        raw = envelope.original_content
+        assert raw is not None
+        login = session.auth_data.login if isinstance(session.auth_data, LoginPassword) else None
+        auth_user = login.decode("utf-8", "replace") if login is not None else None
+        tls = session.ssl is not None or getattr(server, "implicit_tls", False)
+        message = Message(
+            raw,
+            sender=envelope.mail_from or "",
+            recipients=list(envelope.rcpt_tos),
+            peer=format_peer(session.peer),
+            auth_user=auth_user,
+            tls=tls,
+        )
+        self.store.deliver(message)
+        log.info(
+            "captured %s (%d bytes) from %s to %s",
+            message.id,
+            message.size,
+            message.sender,
+            message.recipients,
+        )
+        return f"250 2.0.0 OK: queued as {message.id}"
+
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        """aiosmtpd's `authenticator`: catch-all unless users are declared or strict."""
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        user = auth_data.login.decode("utf-8", "replace")
+        password = auth_data.password.decode("utf-8", "replace")
+        if self.store.check_login(user, password):
+            return AuthResult(success=True, auth_data=auth_data)
+        log.info("AUTH %s refused for %r from %s", mechanism, user, format_peer(session.peer))
+        return AuthResult(success=False, handled=False)

@@ -1,0 +1,353 @@
+"""The one in-memory store: the capture log, accounts, folders, and change notices.
+
+Every protocol reads and writes here. One re-entrant lock guards it, because the
+server's event-loop thread delivers while the test's thread reads and waits. Each
+change bumps `version` and is published: sync waiters sleep on a
+`threading.Condition` tied to the lock, anything else (async waiters, IMAP IDLE,
+the HTTP events stream) subscribes a callback. Nobody polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from mailtrap_py.message import Message
+from mailtrap_py.query import Criteria
+
+log = logging.getLogger("mailtrap_py.store")
+
+INBOX = "INBOX"
+
+# RFC 3501 section 2.3.1.1: UIDVALIDITY must change whenever UIDs of a folder may
+# be reused. A clock-seeded counter makes every folder ever made in this process
+# (including after `clear()`) get a larger value than the one it replaces, so a
+# client that cached the old folder sees the change instead of stale UIDs.
+_uidvalidity = itertools.count(int(time.time()))
+
+ChangeKind = Literal["added", "deleted", "cleared", "accounts"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed. `messages` holds the added or deleted messages."""
+
+    kind: ChangeKind
+    messages: tuple[Message, ...] = ()
+
+
+Subscriber = Callable[[Change], None]
+
+
+class Entry:
+    """A message's place in one folder: its UID, flags and internal date."""
+
+    __slots__ = ("flags", "internal_date", "message", "modseq", "uid")
+
+    def __init__(self, message: Message, uid: int, internal_date: datetime, modseq: int) -> None:
+        self.message = message
+        self.uid = uid
+        self.flags: set[str] = set()
+        self.internal_date = internal_date
+        self.modseq = modseq
+
+
+class Folder:
+    """A mailbox: entries in UID order, with the counters IMAP and POP3 report."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.uidvalidity = next(_uidvalidity)
+        self.uidnext = 1
+        self.highest_modseq = 1
+        self.entries: list[Entry] = []
+        self.subscribed = True
+
+    def append(self, message: Message, internal_date: datetime | None = None) -> Entry:
+        self.highest_modseq += 1
+        entry = Entry(
+            message, self.uidnext, internal_date or message.received_at, self.highest_modseq
+        )
+        self.uidnext += 1
+        self.entries.append(entry)
+        return entry
+
+    def remove_messages(self, doomed: set[int]) -> None:
+        """Drop entries whose message `seq` is in `doomed`."""
+        if any(e.message.seq in doomed for e in self.entries):
+            self.entries = [e for e in self.entries if e.message.seq not in doomed]
+            self.highest_modseq += 1
+
+    def __repr__(self) -> str:
+        return f"<Folder {self.name} {len(self.entries)} messages uidnext={self.uidnext}>"
+
+
+class Account:
+    """One mailbox owner, named by address. `password` None accepts any password."""
+
+    def __init__(self, address: str, password: str | None = None) -> None:
+        self.address = address
+        self.password = password
+        self.folders: dict[str, Folder] = {INBOX: Folder(INBOX)}
+
+    @property
+    def inbox(self) -> Folder:
+        return self.folders[INBOX]
+
+    def __repr__(self) -> str:
+        return f"<Account {self.address} folders={list(self.folders)}>"
+
+
+def account_key(address: str) -> str:
+    # Local parts are case-sensitive by RFC 5321, but no real server and no user
+    # treats Ann@ and ann@ as two people; one account for both avoids surprises.
+    return address.strip().lower()
+
+
+class Store:
+    """Capture log plus accounts; thread-safe; publishes every change."""
+
+    def __init__(
+        self,
+        *,
+        strict: bool = False,
+        max_messages: int | None = None,
+        catchall_login: str | None = None,
+    ) -> None:
+        self.lock = threading.RLock()
+        self._changed = threading.Condition(self.lock)
+        self._messages: list[Message] = []
+        self._by_id: dict[str, Message] = {}
+        self.accounts: dict[str, Account] = {}
+        self._declared: dict[str, str] = {}
+        self.strict = strict
+        self.max_messages = max_messages
+        self.catchall_login = catchall_login
+        self.version = 0
+        # Bumped when messages leave the log, so incremental waiters rescan.
+        self._generation = 0
+        self._subscribers: list[Subscriber] = []
+
+    # -- reading -------------------------------------------------------------
+
+    @property
+    def messages(self) -> list[Message]:
+        """A snapshot of the capture log in arrival order."""
+        with self.lock:
+            return list(self._messages)
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    def get(self, message_id: str) -> Message | None:
+        with self.lock:
+            return self._by_id.get(message_id)
+
+    def account(self, address: str, *, create: bool = True) -> Account | None:
+        key = account_key(address)
+        with self.lock:
+            found = self.accounts.get(key)
+            if found is None and create:
+                found = self.accounts[key] = Account(key, self._declared.get(key))
+                self._publish_locked(Change("accounts"))
+            return found
+
+    # -- writing -------------------------------------------------------------
+
+    def deliver(self, message: Message) -> None:
+        """Log `message` and append it to the INBOX of every envelope recipient."""
+        with self.lock:
+            self._messages.append(message)
+            self._by_id[message.id] = message
+            keys = dict.fromkeys(account_key(r) for r in message.recipients)
+            if self.catchall_login:
+                keys[account_key(self.catchall_login)] = None
+            for key in keys:
+                account = self.accounts.get(key)
+                if account is None:
+                    account = self.accounts[key] = Account(key, self._declared.get(key))
+                account.inbox.append(message)
+            evicted: list[Message] = []
+            if self.max_messages is not None and len(self._messages) > self.max_messages:
+                evicted = self._messages[: len(self._messages) - self.max_messages]
+                self._remove_locked(evicted)
+            self._publish_locked(Change("added", (message,)))
+            if evicted:
+                self._publish_locked(Change("deleted", tuple(evicted)))
+
+    def delete(self, message_ids: Iterable[str]) -> list[Message]:
+        """Remove messages from the log and from every folder; returns those found."""
+        with self.lock:
+            doomed = [m for m in (self._by_id.get(i) for i in message_ids) if m is not None]
+            if doomed:
+                self._remove_locked(doomed)
+                self._publish_locked(Change("deleted", tuple(doomed)))
+            return doomed
+
+    def clear(self) -> None:
+        """Empty the capture log and forget every account's mail; declared users stay."""
+        with self.lock:
+            self._messages = []
+            self._by_id = {}
+            self.accounts = {}
+            self._generation += 1
+            self._publish_locked(Change("cleared"))
+
+    def _remove_locked(self, doomed: list[Message]) -> None:
+        seqs = {m.seq for m in doomed}
+        self._messages = [m for m in self._messages if m.seq not in seqs]
+        for m in doomed:
+            self._by_id.pop(m.id, None)
+        for account in self.accounts.values():
+            for folder in account.folders.values():
+                folder.remove_messages(seqs)
+        self._generation += 1
+
+    # -- users ---------------------------------------------------------------
+
+    def declare_user(self, address: str, password: str) -> Account:
+        """Declare a login; in strict mode only declared users may log in."""
+        key = account_key(address)
+        with self.lock:
+            self._declared[key] = password
+            account = self.accounts.get(key)
+            if account is None:
+                account = self.accounts[key] = Account(key, password)
+            account.password = password
+            self._publish_locked(Change("accounts"))
+            return account
+
+    def remove_user(self, address: str) -> bool:
+        key = account_key(address)
+        with self.lock:
+            known = self._declared.pop(key, None) is not None
+            known = self.accounts.pop(key, None) is not None or known
+            if known:
+                self._publish_locked(Change("accounts"))
+            return known
+
+    @property
+    def declared_users(self) -> dict[str, str]:
+        with self.lock:
+            return dict(self._declared)
+
+    def password_of(self, user: str) -> str | None:
+        """The declared password of `user`, or None (unknown, or any password)."""
+        with self.lock:
+            return self._declared.get(account_key(user))
+
+    def check_login(self, user: str, password: str) -> bool:
+        """Catch-all by default: any password for any user. Declared users must
+        give their password; in strict mode nobody else gets in."""
+        expected = self.password_of(user)
+        if expected is None:
+            return bool(user) and not self.strict
+        return hmac.compare_digest(expected.encode(), password.encode())
+
+    # -- notifications -------------------------------------------------------
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call `callback(change)` after every change, from the changing thread.
+
+        The callback runs with the store lock held, so it must be quick and must not
+        block: hand the change to your own loop or queue. Returns an unsubscribe.
+        """
+        with self.lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self.lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _publish_locked(self, change: Change) -> None:
+        self.version += 1
+        self._changed.notify_all()
+        for callback in list(self._subscribers):
+            try:
+                callback(change)
+            except Exception:
+                log.exception("store subscriber %r failed", callback)
+
+    # -- waiting -------------------------------------------------------------
+
+    def _scan(self, criteria: Criteria, state: _ScanState) -> int:
+        """Match messages that arrived since the last scan; returns the version seen."""
+        with self.lock:
+            version = self.version
+            if state.generation != self._generation:
+                state.reset(self._generation)
+            fresh = [m for m in self._messages if m.seq > state.last_seq]
+        # Matching parses messages: do it outside the lock so delivery never waits.
+        for message in fresh:
+            if criteria.matches(message):
+                state.found.append(message)
+            state.last_seq = message.seq
+        return version
+
+    def wait_for(self, criteria: Criteria, timeout: float, count: int = 1) -> list[Message]:
+        """Block until `count` messages match (they may already be here) or until
+        `timeout` seconds pass; returns what matched, which may be fewer."""
+        deadline = time.monotonic() + timeout
+        state = _ScanState()
+        while True:
+            seen = self._scan(criteria, state)
+            if len(state.found) >= count:
+                return state.found[:count]
+            with self.lock:
+                while self.version == seen:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return state.found
+                    self._changed.wait(remaining)
+
+    async def wait_for_async(
+        self, criteria: Criteria, timeout: float, count: int = 1
+    ) -> list[Message]:
+        """`wait_for` for a coroutine, on any event loop (not only the server's)."""
+        loop = asyncio.get_running_loop()
+        wake = asyncio.Event()
+
+        def on_change(_change: Change) -> None:
+            loop.call_soon_threadsafe(wake.set)
+
+        unsubscribe = self.subscribe(on_change)
+        deadline = loop.time() + timeout
+        state = _ScanState()
+        try:
+            while True:
+                wake.clear()
+                self._scan(criteria, state)
+                if len(state.found) >= count:
+                    return state.found[:count]
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return state.found
+                try:
+                    await asyncio.wait_for(wake.wait(), remaining)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            unsubscribe()
+
+
+class _ScanState:
+    def __init__(self) -> None:
+        self.generation = -1
+        self.last_seq = 0
+        self.found: list[Message] = []
+
+    def reset(self, generation: int) -> None:
+        self.generation = generation
+        self.last_seq = 0
+        self.found = []

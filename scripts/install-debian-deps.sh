@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian mail clients the interop tests drive, if they are missing.
+# Idempotent and quiet when everything is there; needs root (or sudo) otherwise.
+set -euo pipefail
+packages=()
+command -v swaks >/dev/null 2>&1 || packages+=(swaks)
+command -v curl >/dev/null 2>&1 || packages+=(curl)
+[ ${#packages[@]} -eq 0 ] && exit 0
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "need root to install: ${packages[*]}" >&2; exit 1; fi
+fi
+echo "installing Debian packages: ${packages[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
