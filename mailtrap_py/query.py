@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from mailtrap_py.message import Address, Message
 
-Matcher = Union[str, "re.Pattern[str]", Callable[[str], bool]]
-HeaderCriterion = Union[str, tuple[str, Matcher], Mapping[str, Matcher]]
-AttachmentCriterion = Union[bool, Matcher]
+Matcher = str | re.Pattern[str] | Callable[[str], bool]
+HeaderCriterion = str | tuple[str, Matcher] | Mapping[str, Matcher]
+AttachmentCriterion = bool | Matcher
 
 ADDRESS_FIELDS = ("to", "sender", "from_", "cc", "bcc")
 TEXT_FIELDS = ("subject", "text", "html", "body")

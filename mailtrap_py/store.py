@@ -10,6 +10,7 @@ the HTTP events stream) subscribes a callback. Nobody polls.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import itertools
 import logging
@@ -333,10 +334,8 @@ class Store:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     return state.found
-                try:
+                with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(wake.wait(), remaining)
-                except asyncio.TimeoutError:
-                    pass
         finally:
             unsubscribe()
 

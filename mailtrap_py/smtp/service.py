@@ -67,7 +67,7 @@ class SMTPService:
         self._server.close()
         tasks = [t for t in (p.abort() for p in list(self.connections)) if t is not None]
         if tasks:
-            done, pending = await asyncio.wait(tasks, timeout=_STOP_GRACE)
+            _done, pending = await asyncio.wait(tasks, timeout=_STOP_GRACE)
             for task in pending:  # pragma: no cover - a handler ignoring cancellation
                 log.warning("SMTP connection task did not stop: %r", task)
         await self._server.wait_closed()
