@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session, TLSSetupException
 
 from mailtrap_py.message import Message
 from mailtrap_py.store import Store
@@ -65,6 +65,17 @@ class CaptureHandler:
             message.recipients,
         )
         return f"250 2.0.0 OK: queued as {message.id}"
+
+    async def handle_exception(self, error: Exception) -> str:
+        """What the client hears when a command fails inside the server."""
+        if isinstance(error, TLSSetupException):
+            # Usually the client refused the certificate (it does not trust the CA)
+            # or hung up mid-handshake: its problem, told without a traceback.
+            log.warning("STARTTLS handshake failed: %r", error.__cause__ or error)
+            return "454 4.7.0 TLS handshake failed"
+        log.error("error in SMTP session", exc_info=error)
+        # 451: a local error, so a well-behaved client retries later (RFC 5321 4.2.3).
+        return f"451 4.3.0 Internal server error ({type(error).__name__})"
 
     def authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
