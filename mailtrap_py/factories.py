@@ -1,15 +1,18 @@
 """Faker-backed builders of realistic messages, for tests, benchmarks and `send`.
 
 Every builder returns an `email.message.EmailMessage` ready for
-`smtplib.SMTP.send_message`. A seed makes the output repeatable.
+`smtplib.SMTP.send_message`. A seed makes the output repeatable, byte for byte:
+every random choice, the Date, the Message-ID, Content-IDs and MIME boundaries come
+from the factory's own seeded generators, never from the clock or the global `random`.
 """
 
 from __future__ import annotations
 
 import base64
 import random
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 
 from faker import Faker
 
@@ -20,6 +23,11 @@ PNG_1X1 = base64.b64decode(
 
 # Locales whose names and subjects are not ASCII, for international messages.
 INTERNATIONAL_LOCALES = ("de_DE", "fr_FR", "ja_JP", "ru_RU", "el_GR", "zh_CN")
+
+# Dates fall in a fixed window rather than "this year", so a seed gives the same Date
+# header whenever and wherever it runs.
+_DATE_START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+_DATE_SPAN = timedelta(days=2 * 365)
 
 
 class MessageFactory:
@@ -59,8 +67,23 @@ class MessageFactory:
         msg["From"] = from_ or self.mailbox(f)
         msg["To"] = ", ".join(recipients)
         msg["Subject"] = subject if subject is not None else f.sentence(nb_words=6).rstrip(".")
-        msg["Date"] = format_datetime(self.fake.date_time_this_year(tzinfo=None).astimezone())
-        msg["Message-ID"] = make_msgid(domain=self.domain)
+        seconds = self.random.randrange(int(_DATE_SPAN.total_seconds()))
+        msg["Date"] = format_datetime(_DATE_START + timedelta(seconds=seconds))
+        msg["Message-ID"] = self._msgid()
+
+    def _msgid(self) -> str:
+        """A `<unique@domain>` id from the factory's generator (`make_msgid` uses the clock)."""
+        return (
+            f"<{self.random.getrandbits(64):016x}.{self.random.getrandbits(32):08x}@{self.domain}>"
+        )
+
+    def _finish(self, msg: EmailMessage) -> EmailMessage:
+        """Give every multipart a boundary from our generator: left unset, the email
+        package draws one from the global `random` when the message is serialized."""
+        for part in msg.walk():
+            if part.is_multipart() and part.get_boundary() is None:
+                part.set_boundary("=" * 15 + f"{self.random.randrange(10**19):019d}" + "==")
+        return msg
 
     def _text(self, fake: Faker | None = None) -> str:
         f = fake or self.fake
@@ -89,7 +112,7 @@ class MessageFactory:
         msg = EmailMessage()
         self._headers(msg, to=to, from_=from_, subject=subject)
         msg.set_content(text if text is not None else self._text())
-        return msg
+        return self._finish(msg)
 
     def alternative(
         self,
@@ -106,7 +129,7 @@ class MessageFactory:
         body = text if text is not None else self._text()
         msg.set_content(body)
         msg.add_alternative(html if html is not None else self._html(body), subtype="html")
-        return msg
+        return self._finish(msg)
 
     def with_attachments(
         self,
@@ -143,7 +166,7 @@ class MessageFactory:
                     subtype="octet-stream",
                     filename=self.fake.file_name(extension="bin"),
                 )
-        return msg
+        return self._finish(msg)
 
     def with_inline_image(
         self,
@@ -157,17 +180,23 @@ class MessageFactory:
         self._headers(msg, to=to, from_=from_, subject=subject)
         body = self._text()
         msg.set_content(body)
-        cid = make_msgid(domain=self.domain)
+        cid = self._msgid()
         markup = self._html(body).replace(
             "<body>", f'<body><img src="cid:{cid[1:-1]}" alt="logo">', 1
         )
         msg.add_alternative(markup, subtype="html")
         html_part = list(msg.iter_parts())[1]
         assert isinstance(html_part, EmailMessage)
+        # A filename alone would make set_content mark the image as an attachment.
         html_part.add_related(
-            PNG_1X1, maintype="image", subtype="png", cid=cid, filename="logo.png"
+            PNG_1X1,
+            maintype="image",
+            subtype="png",
+            cid=cid,
+            filename="logo.png",
+            disposition="inline",
         )
-        return msg
+        return self._finish(msg)
 
     def international(
         self,
@@ -182,7 +211,7 @@ class MessageFactory:
         body = self._text(self.intl)
         msg.set_content(body)
         msg.add_alternative(self._html(body), subtype="html")
-        return msg
+        return self._finish(msg)
 
     def any(self, **kwargs: str | list[str] | None) -> EmailMessage:
         """One of the kinds above, picked at random: a realistic mix."""

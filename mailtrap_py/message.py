@@ -245,8 +245,30 @@ class Message:
         return f"from {self.sender or '<>'} to {to}: {self.subject!r}"
 
 
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
 def _parse(raw: bytes) -> EmailMessage:
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    """Parse with policy.default, reading UTF-8 headers as UTF-8 (RFC 6532).
+
+    `email.message_from_bytes` decodes everything as ASCII with surrogate escapes,
+    so an SMTPUTF8 message's `To: 用户@例子.广告` would come out as lone
+    surrogates. The header block is decoded as UTF-8 when it is valid UTF-8; the
+    body stays ASCII-with-surrogates as the stdlib expects, so 8-bit and binary
+    parts still decode to their exact bytes.
+    """
+    if raw.startswith((b"\r\n", b"\n")):  # no header block at all
+        end = 0
+    else:
+        found = _HEADER_END.search(raw)
+        end = found.end() if found else len(raw)
+    head = raw[:end]
+    try:
+        head_text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        head_text = head.decode("ascii", "surrogateescape")
+    text = head_text + raw[end:].decode("ascii", "surrogateescape")
+    msg = email.message_from_string(text, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     return msg
 
@@ -257,11 +279,23 @@ def _safe_header(msg: EmailMessage, name: str) -> str | None:
         value = msg.get(name)
     except Exception:  # the header parser of policy.default can raise on junk
         log.debug("undecodable %s header", name, exc_info=True)
-        raw = msg.get_all(name)
+        # Not msg.get_all(name): it runs the same failing parser again.
+        raw = [v for k, v in msg.raw_items() if k.lower() == name.lower()]
         value = None
         if raw:
-            value = str(raw[0])
-    return None if value is None else str(value)
+            value = _clean(str(raw[0]))
+    return None if value is None else _clean(str(value))
+
+
+def _clean(text: str) -> str:
+    """`text` without lone surrogates: the email package keeps the bytes of a header
+    that is not UTF-8 as surrogate escapes, which no UTF-8 encoder (a terminal, a JSON
+    response) accepts. Those bytes become U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
 
 
 def _addresses(msg: EmailMessage, name: str) -> list[Address]:
@@ -272,15 +306,17 @@ def _addresses(msg: EmailMessage, name: str) -> list[Address]:
             for addr in getattr(header, "addresses", ()):
                 assert isinstance(addr, _HeaderAddress)
                 if addr.addr_spec and addr.addr_spec != "<>":
-                    out.append(Address(addr.addr_spec, addr.display_name or ""))
+                    out.append(Address(_clean(addr.addr_spec), _clean(addr.display_name or "")))
         return out
     except Exception:
         log.debug("unparseable %s header", name, exc_info=True)
-    # Degraded path: the stdlib's older, lenient address parser on the raw text.
+    # Degraded path: the stdlib's older, lenient address parser on the raw text
+    # (starting over, so nothing the failed pass found is listed twice).
+    out = []
     raw_values = [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
     for display, addr_spec in getaddresses(raw_values):
         if addr_spec:
-            out.append(Address(addr_spec, display))
+            out.append(Address(_clean(addr_spec), _clean(display)))
     return out
 
 
@@ -309,9 +345,13 @@ class _ParsedView:
 
     @cached_property
     def defects(self) -> list[str]:
+        # Transfer-encoding defects (bad base64...) are only recorded when a part is
+        # decoded: decode every part first, so the list does not depend on what was
+        # read before.
+        self.text, self.html, self.attachments  # noqa: B018
         found: list[str] = []
         for part in self.email.walk():
-            found.extend(f"{type(d).__name__}: {d}" for d in part.defects)
+            found.extend(_clean(f"{type(d).__name__}: {d}") for d in part.defects)
         return found
 
     @cached_property
@@ -364,7 +404,7 @@ class _ParsedView:
                 value = str(policy.header_fetch_parse(name, raw_value))
             except Exception:  # undecodable: show it as it came
                 value = str(raw_value)
-            items.append((name, value))
+            items.append((_clean(name), _clean(value)))
         return Headers(items)
 
     def _body_part(self, subtype: str) -> EmailMessage | None:
@@ -396,7 +436,7 @@ class _ParsedView:
                 continue
             disposition = (part.get_content_disposition() or "").lower()
             filename = _filename(part)
-            content_id = part.get("content-id")
+            content_id = _safe_header(part, "content-id")
             is_text_body = (
                 part.get_content_maintype() == "text"
                 and not filename
@@ -406,7 +446,12 @@ class _ParsedView:
             if is_text_body:
                 continue
             payload = part.get_payload(decode=True)
-            content = payload if isinstance(payload, bytes) else b""
+            if isinstance(payload, bytes):
+                content = payload
+            elif part.get_content_maintype() == "message":
+                content = _message_body(part, "\r\n" if b"\r\n" in self._raw else "\n")
+            else:
+                content = b""
             found.append(
                 Attachment(
                     filename=filename,
@@ -447,12 +492,32 @@ def _filename(part: EmailMessage) -> str | None:
         name = part.get_filename()
     except Exception:
         return None
-    return str(name) if name else None
+    return _clean(str(name)) if name else None
+
+
+def _message_body(part: EmailMessage, linesep: str) -> bytes:
+    """The body of a message/* part, which the email package keeps parsed (a message,
+    or header blocks for a delivery report), serialized back to bytes."""
+    policy = email.policy.default.clone(linesep=linesep, refold_source="none", max_line_length=None)
+    try:
+        flat = part.as_bytes(policy=policy)
+    except Exception:
+        log.debug("unserializable %s part", part.get_content_type(), exc_info=True)
+        return b""
+    nl = linesep.encode()
+    if flat.startswith(nl):  # the part had no headers of its own
+        return flat[len(nl) :]
+    return flat.partition(nl + nl)[2]
 
 
 def _leaves(part: EmailMessage, number: str) -> Iterator[tuple[str, EmailMessage]]:
-    """Leaf parts with their IMAP part numbers (RFC 3501 section 6.4.5)."""
-    if part.is_multipart():
+    """Leaf parts with their IMAP part numbers (RFC 3501 section 6.4.5).
+
+    An attached message (message/rfc822, message/delivery-status...) is one leaf: it is
+    one attachment to the reader, and IMAP numbers its own parts under its number
+    without a level for the message itself, so descending here would misnumber them.
+    """
+    if part.is_multipart() and part.get_content_maintype() != "message":
         payload = part.get_payload()
         if not isinstance(payload, list):
             return
@@ -479,6 +544,7 @@ class _LinkCollector(HTMLParser):
 _LINK_SCHEME = re.compile(r"https?://", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?'\""
+_OPENERS = {")": "(", "]": "[", "}": "{"}
 
 
 def _text_urls(text: str) -> list[str]:
@@ -486,17 +552,17 @@ def _text_urls(text: str) -> list[str]:
     for match in _URL.finditer(text):
         url = match.group(0)
         # Punctuation that ends a sentence is not part of the URL, nor is a closing
-        # bracket whose opening one is outside it ("(see https://x.example/a)").
+        # bracket whose opening one is outside it ("(see https://x.example/a)"); a
+        # balanced one is ("https://en.wikipedia.org/wiki/Mercury_(planet)").
         while url:
-            if (
-                url[-1] in _TRAILING
-                or (url[-1] == ")" and url.count("(") < url.count(")"))
-                or url[-1] in "]>"
-            ):
+            last = url[-1]
+            opener = _OPENERS.get(last)
+            if last in _TRAILING or (opener and url.count(opener) < url.count(last)):
                 url = url[:-1]
             else:
                 break
-        urls.append(url)
+        if url.partition("://")[2]:  # not a bare "https://"
+            urls.append(url)
     return urls
 
 
@@ -533,51 +599,70 @@ def _html_to_text(markup: str) -> str:
 
 # One-time codes. A candidate is a run of 4 to 8 digits standing alone: not part of
 # a date (2026-11-27, 27/11/2026, 27.11.2026), a time (10:30), a price ($1234,
-# 1,234.00, 12.50), a percentage, a phone number (+1 555 123 4567, (555) 123-4567)
-# or an identifier glued to letters (ORDER1234). A bare year (1900-2099) counts only
-# right after a code keyword. Candidates right after a keyword such as "code" or
-# "OTP" come first; letter-and-digit codes ("X7K9Q2") are taken only there.
+# 1,234.00, 12.50 EUR, 2500€), a percentage, a phone number (+1 555 123 4567,
+# (555) 123-4567, 555-1234) or an identifier glued to letters (ORDER1234). A bare
+# year (1900-2099) counts only right after a code keyword ("Your code is 2026").
+# Candidates after a keyword such as "code" or "OTP" (on the same line) come first;
+# letter-and-digit codes ("X7K9Q2") and split codes ("482 913") are taken only there.
 _KEYWORD = (
-    r"(?:code|otp|passcode|pass\s*code|pin|verification|verify|one[-\s]?time|"
-    r"security|token|confirmation|2fa|mfa|login)"
+    r"\b(?:code|otp|passcode|pass\s*code|pin|verification|verify|one[-\s]?time|"
+    r"security|token|confirmation|2fa|mfa|login)s?\b"
 )
 _NUMERIC = re.compile(r"(?<![\w.,/:+\-$€£¥#])(\d{4,8})(?![\w]|[.,/:\-]\d|\s?%)")
+# After the keyword: up to 40 characters without a digit or a line break, then the
+# first word that holds a digit (so "Your verification code is X7K9Q2" skips
+# "code is"), or two groups of three digits.
 _NEAR_KEYWORD = re.compile(
-    _KEYWORD + r"[^\n\d]{0,40}?\b([A-Z0-9]{4,10}|\d{3}[- ]\d{3})\b", re.IGNORECASE
+    _KEYWORD + r"(?P<filler>[^\n\d]{0,40}?)\b(?P<code>\d{3}[- ]\d{3}|(?=[A-Z]*\d)[A-Z0-9]{4,10})\b",
+    re.IGNORECASE,
 )
+# "code: 2026" and "code is 2026" name a code; "code expires in 2026" names a year.
+_RIGHT_AFTER = re.compile(r"[\s:=#\-]*(?:is|was)?[\s:=#\-]*", re.IGNORECASE)
 _PHONE_CONTEXT = re.compile(r"(?:\+\d|\(\d{2,4}\)|\d{2,4}[ \-.]\d{2,4}[ \-.])\s*$")
 _YEAR = re.compile(r"^(19|20)\d\d$")
+# What around a candidate shows it is some other number.
+_CURRENCY = r"(?:[$€£¥₹₽₩¢]|\b(?:USD|EUR|GBP|JPY|CHF|CAD|AUD|INR|CNY|SEK|NOK|DKK|PLN)\b)"
+_OTHER_BEFORE = re.compile(
+    r"(?:\d[.,/:\-]"  # the tail of 27/11/2026, 10:30, 1,234
+    r"|" + _CURRENCY + r"\s?"  # $1234, EUR 2500
+    r"|\b\d{3}[ .]"  # the first group of a local phone number: 555 1234
+    r")$"
+)
+_OTHER_AFTER = re.compile(
+    r"(?:[.,/:\-]\d"  # the head of 2026-11-27, 1234.00
+    r"|\s?(?:%|percent\b)"  # 15%, 1500 percent
+    r"|\s?" + _CURRENCY + r"|\s(?:dollars|euros|pounds)\b"  # 2500€, 1234 USD
+    r"|[ \-.]\d{3}"  # the first group of a phone number: 555 123 4567
+    r")"
+)
 
 
 def find_codes(text: str) -> list[str]:
     """One-time codes in `text`, the most likely first; see the rules above."""
     preferred: list[str] = []
     for match in _NEAR_KEYWORD.finditer(text):
-        token = match.group(1)
+        token = match.group("code")
         compact = token.replace("-", "").replace(" ", "")
-        has_digit = any(c.isdigit() for c in compact)
-        if not has_digit:
+        if not compact.isdigit() and not token.isupper():
+            continue  # "user42", "ab12cd": words, not codes
+        if _YEAR.match(compact) and not _RIGHT_AFTER.fullmatch(match.group("filler")):
             continue
-        if not compact.isdigit() and not (token.isupper() or token.isdigit()):
-            continue
-        before = text[: match.start(1)]
-        if _PHONE_CONTEXT.search(before) or _follows_price_or_date(text, match.end(1)):
+        if _is_other_number(text, match.start("code"), match.end("code")):
             continue
         preferred.append(compact)
     others: list[str] = []
     for match in _NUMERIC.finditer(text):
         digits = match.group(1)
-        before = text[max(0, match.start(1) - 24) : match.start(1)]
-        if _PHONE_CONTEXT.search(before):
-            continue
-        after = text[match.end(1) : match.end(1) + 3]
-        if re.match(r"[ \-.]\d{2,}", after):  # the first group of a phone number
-            continue
-        if _YEAR.match(digits):
+        if _YEAR.match(digits) or _is_other_number(text, match.start(1), match.end(1)):
             continue
         others.append(digits)
     return list(dict.fromkeys(preferred + others))
 
 
-def _follows_price_or_date(text: str, end: int) -> bool:
-    return bool(re.match(r"[.,/:\-]\d", text[end : end + 2]))
+def _is_other_number(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is part of a date, time, price, percentage or phone number."""
+    before = text[max(0, start - 24) : start]
+    after = text[end : end + 24]
+    return bool(
+        _PHONE_CONTEXT.search(before) or _OTHER_BEFORE.search(before) or _OTHER_AFTER.match(after)
+    )

@@ -66,6 +66,9 @@ def _check_matcher(name: str, matcher: object) -> None:
         raise CriteriaError(
             f"{name}= takes a string, a compiled regex or a callable, not {type(matcher).__name__}"
         )
+    # Fields are text: a bytes pattern would only fail later, inside a wait.
+    if isinstance(matcher, re.Pattern) and not isinstance(matcher.pattern, str):
+        raise CriteriaError(f"{name}= takes a str regex, not a bytes one: {matcher.pattern!r}")
 
 
 @dataclass(frozen=True)

@@ -288,12 +288,13 @@ class Store:
             version = self.version
             if state.generation != self._generation:
                 state.reset(self._generation)
-            fresh = [m for m in self._messages if m.seq > state.last_seq]
+            # Within a generation the log only grows, so a position in it marks what
+            # was scanned. (Not `seq`: that is taken when a Message is made, and two
+            # threads may deliver theirs in the other order.)
+            fresh = self._messages[state.position :]
+            state.position = len(self._messages)
         # Matching parses messages: do it outside the lock so delivery never waits.
-        for message in fresh:
-            if criteria.matches(message):
-                state.found.append(message)
-            state.last_seq = message.seq
+        state.found.extend(m for m in fresh if criteria.matches(m))
         return version
 
     def wait_for(self, criteria: Criteria, timeout: float, count: int = 1) -> list[Message]:
@@ -343,10 +344,10 @@ class Store:
 class _ScanState:
     def __init__(self) -> None:
         self.generation = -1
-        self.last_seq = 0
+        self.position = 0
         self.found: list[Message] = []
 
     def reset(self, generation: int) -> None:
         self.generation = generation
-        self.last_seq = 0
+        self.position = 0
         self.found = []
