@@ -10,6 +10,8 @@ import signal
 import smtplib
 import ssl
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
@@ -23,6 +25,10 @@ from mailtrap_py.__about__ import __version__
 from mailtrap_py.factories import MessageFactory
 from mailtrap_py.server import MailServer
 from mailtrap_py.smtp.policy import DEFAULT_MAX_MESSAGE_SIZE
+
+# Seconds `send` waits for the server at each step; smtplib's default is forever,
+# which turns a wrong port (a listener that never answers) into a hung terminal.
+SEND_TIMEOUT = 30.0
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -176,6 +182,13 @@ async def _serve(server: MailServer) -> None:
 @click.option("--insecure", is_flag=True, help="Do not verify the server certificate.")
 @click.option("--user", help="AUTH user.")
 @click.option("--password", default="", help="AUTH password.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=SEND_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for the server at each step.",
+)
 def send(
     host: str,
     port: int,
@@ -192,39 +205,79 @@ def send(
     insecure: bool,
     user: str | None,
     password: str,
+    timeout: float,
 ) -> None:
     """Send a message (given, or generated) to a mail server, for trying things out."""
+    if starttls and use_ssl:
+        raise click.UsageError("--starttls and --ssl exclude each other: pick one")
     context = ssl.create_default_context(cafile=cafile)
     if insecure:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     factory = MessageFactory()
-    client: smtplib.SMTP = (
-        smtplib.SMTP_SSL(host, port, context=context) if use_ssl else smtplib.SMTP(host, port)
-    )
-    with client:
-        if starttls:
-            client.starttls(context=context)
-        if user:
-            client.login(user, password)
-        if file is not None:
-            # An .eml file goes out byte for byte: no re-serialising by the email package.
-            raw = file.read()
-            headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
-            sender = from_ or str(headers.get("from", "")) or "mailtrap-py@localhost"
-            recipients = list(to) or [
-                a.addr_spec
-                for name in ("to", "cc", "bcc")
-                for header in headers.get_all(name) or []
-                for a in header.addresses
-            ]
-            client.sendmail(parseaddr(sender)[1], recipients, raw)
-            click.echo(f"sent {headers.get('subject', '')!r} to {', '.join(recipients)}")
-            return
-        for _ in range(count):
-            msg = _generate(factory, kind, list(to), from_, subject, body)
-            client.send_message(msg)
-            click.echo(f"sent {msg['Subject']!r} to {msg['To']}")
+    with _explain_failures(host, port, user):
+        client: smtplib.SMTP = (
+            smtplib.SMTP_SSL(host, port, context=context, timeout=timeout)
+            if use_ssl
+            else smtplib.SMTP(host, port, timeout=timeout)
+        )
+        with client:
+            if starttls:
+                client.starttls(context=context)
+            if user:
+                client.login(user, password)
+            if file is not None:
+                # An .eml file goes out byte for byte: no re-serialising by the email package.
+                raw = file.read()
+                headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+                sender = from_ or str(headers.get("from", "")) or "mailtrap-py@localhost"
+                recipients = list(to) or [
+                    a.addr_spec
+                    for name in ("to", "cc", "bcc")
+                    for header in headers.get_all(name) or []
+                    for a in header.addresses
+                ]
+                if not recipients:
+                    raise click.UsageError(
+                        "no recipient: give --to, or a file with To, Cc or Bcc headers"
+                    )
+                client.sendmail(parseaddr(sender)[1], recipients, raw)
+                click.echo(f"sent {headers.get('subject', '')!r} to {', '.join(recipients)}")
+                return
+            for _ in range(count):
+                msg = _generate(factory, kind, list(to), from_, subject, body)
+                client.send_message(msg)
+                click.echo(f"sent {msg['Subject']!r} to {msg['To']}")
+
+
+@contextmanager
+def _explain_failures(host: str, port: int, user: str | None) -> Iterator[None]:
+    """The server's refusal or a network/TLS failure, in one line instead of a traceback.
+
+    These are answers from the other side (or its absence), not bugs in mailtrap-py,
+    so the user needs what was refused and why, with exit code 1.
+    """
+    try:
+        yield
+    except smtplib.SMTPAuthenticationError as error:
+        reply = _reply(error.smtp_code, error.smtp_error)
+        raise click.ClickException(f"login as {user!r} refused: {reply}") from error
+    except smtplib.SMTPRecipientsRefused as error:
+        refused = ", ".join(
+            f"{rcpt} ({_reply(code, text)})" for rcpt, (code, text) in error.recipients.items()
+        )
+        raise click.ClickException(f"recipients refused: {refused or 'none given'}") from error
+    except smtplib.SMTPResponseException as error:
+        reply = _reply(error.smtp_code, error.smtp_error)
+        raise click.ClickException(f"{host}:{port} refused: {reply}") from error
+    except (smtplib.SMTPException, OSError) as error:  # ssl.SSLError is an OSError
+        raise click.ClickException(f"cannot send to {host}:{port}: {error}") from error
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}"
 
 
 def _generate(

@@ -1,0 +1,97 @@
+"""Helpers for the interop tests: real mail clients from Debian (swaks, curl).
+
+House rule: locally a missing client skips its tests (with the reason shown by
+`-ra`), but in CI (`CI=true`, set by `.ci/run`) it fails them: a CI run that
+silently skipped every interop test would prove nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from functools import cache
+from typing import NoReturn
+
+import pytest
+
+# Seconds any one client run may take; a hang is a failure, not a stuck suite.
+CLIENT_TIMEOUT = 30
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+INSTALL_HINT = "./scripts/install-debian-deps.sh installs the interop clients"
+
+
+def missing(reason: str, hint: str = INSTALL_HINT) -> NoReturn:
+    """Skip locally, fail in CI. Never returns."""
+    hint = f" ({hint})"
+    if in_ci():
+        pytest.fail(f"{reason}: in CI a missing client is a failure{hint}", pytrace=False)
+    pytest.skip(f"{reason}{hint}")
+
+
+def _require_tool(name: str) -> str:
+    """The path of `name` on PATH; skip (locally) or fail (CI) if it is not there."""
+    path = shutil.which(name)
+    if path is None:
+        missing(f"{name} is not installed")
+    return path
+
+
+@pytest.fixture
+def require_tool() -> Callable[[str], str]:
+    """`require_tool("swaks")` -> path to swaks, or skip/fail as the house rule says."""
+    return _require_tool
+
+
+@cache
+def _swaks_missing_features(swaks: str) -> tuple[str, ...]:
+    """Lines like 'TLS not available: requires Net::SSLeay' from `swaks --support`."""
+    result = subprocess.run(
+        [swaks, "--support"], capture_output=True, text=True, timeout=CLIENT_TIMEOUT
+    )
+    return tuple(
+        line.lstrip("* ").strip()
+        for line in (result.stdout + result.stderr).splitlines()
+        if "not available" in line
+    )
+
+
+@pytest.fixture
+def swaks(require_tool: Callable[[str], str]) -> str:
+    return require_tool("swaks")
+
+
+@pytest.fixture
+def swaks_tls(swaks: str) -> str:
+    """swaks that can do TLS: Debian's swaks needs libnet-ssleay-perl for it (a
+    Recommends, so `--no-install-recommends` leaves it out)."""
+    for line in _swaks_missing_features(swaks):
+        if line.startswith("TLS "):
+            missing(
+                f"swaks cannot do TLS here ({line})",
+                "apt-get install libnet-ssleay-perl",
+            )
+    return swaks
+
+
+@pytest.fixture
+def curl(require_tool: Callable[[str], str]) -> str:
+    return require_tool("curl")
+
+
+@pytest.fixture
+def run() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run a client to completion: captured output, text, and a timeout."""
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            list(argv), capture_output=True, text=True, timeout=CLIENT_TIMEOUT, check=False
+        )
+
+    return run
