@@ -62,6 +62,11 @@ class MailServer:
         store: Store | None = None,
     ) -> None:
         self.host = host
+        if store is not None and (strict or max_messages is not None or catchall_login):
+            raise ValueError(
+                "strict, max_messages and catchall_login configure a new store; "
+                "set them on the Store you pass instead"
+            )
         self.store = store or Store(
             strict=strict, max_messages=max_messages, catchall_login=catchall_login
         )
@@ -144,12 +149,14 @@ class MailServer:
         `mailtrap_py.query.Criteria.of`: to, sender, from_, cc, bcc, subject, text,
         html, body, header, has_attachment, where.
         """
+        __tracebackhide__ = True  # pytest: show the caller's line
         return self.wait_for_messages(1, timeout=timeout, **criteria)[0]
 
     def wait_for_messages(
         self, count: int, *, timeout: float = DEFAULT_WAIT_TIMEOUT, **criteria: Any
     ) -> list[Message]:
         """The first `count` messages matching `criteria`, waiting up to `timeout`."""
+        __tracebackhide__ = True  # pytest: show the caller's line
         self._refuse_on_own_loop("wait_for")
         query = Criteria.of(**criteria)
         found = self.store.wait_for(query, timeout, count)
@@ -161,12 +168,14 @@ class MailServer:
         self, *, timeout: float = DEFAULT_WAIT_TIMEOUT, **criteria: Any
     ) -> Message:
         """`wait_for` for async code; works on any event loop, the server's too."""
+        __tracebackhide__ = True  # pytest: show the caller's line
         return (await self.wait_for_messages_async(1, timeout=timeout, **criteria))[0]
 
     async def wait_for_messages_async(
         self, count: int, *, timeout: float = DEFAULT_WAIT_TIMEOUT, **criteria: Any
     ) -> list[Message]:
         """`wait_for_messages` for async code."""
+        __tracebackhide__ = True  # pytest: show the caller's line
         query = Criteria.of(**criteria)
         found = await self.store.wait_for_async(query, timeout, count)
         if len(found) < count:
@@ -286,6 +295,10 @@ class MailServer:
                 task.cancel()
             if pending:
                 loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            # Transports closed by those cancellations release their sockets in
+            # callbacks queued with call_soon: run them before the loop goes.
+            for _ in range(3):
+                loop.run_until_complete(asyncio.sleep(0))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 

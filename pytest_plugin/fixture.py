@@ -76,21 +76,25 @@ class Mailtrap:
 
     def wait_for(self, *, timeout: float | None = None, **criteria: Any) -> Message:
         """The first message matching `criteria` (already here or still to come)."""
+        __tracebackhide__ = True  # failures point at the test, not here
         return self.server.wait_for(timeout=self._timeout(timeout), **criteria)
 
     def wait_for_messages(
         self, count: int, *, timeout: float | None = None, **criteria: Any
     ) -> list[Message]:
         """The first `count` messages matching `criteria`."""
+        __tracebackhide__ = True  # failures point at the test, not here
         return self.server.wait_for_messages(count, timeout=self._timeout(timeout), **criteria)
 
     async def wait_for_async(self, *, timeout: float | None = None, **criteria: Any) -> Message:
         """`wait_for` for async tests: awaits without blocking the test's loop."""
+        __tracebackhide__ = True  # failures point at the test, not here
         return await self.server.wait_for_async(timeout=self._timeout(timeout), **criteria)
 
     async def wait_for_messages_async(
         self, count: int, *, timeout: float | None = None, **criteria: Any
     ) -> list[Message]:
+        __tracebackhide__ = True  # failures point at the test, not here
         return await self.server.wait_for_messages_async(
             count, timeout=self._timeout(timeout), **criteria
         )
@@ -101,6 +105,7 @@ class Mailtrap:
         Returns them. This does not wait: a message an app sent over SMTP is here
         as soon as its client got 250. For mail sent in the background, wait_for.
         """
+        __tracebackhide__ = True  # failures point at the test, not here
         query = Criteria.of(**criteria)
         everything = self.messages
         found = query.filter(everything)
@@ -118,6 +123,7 @@ class Mailtrap:
 
     def assert_nothing_sent(self, *, within: float = 0.0, **criteria: Any) -> None:
         """No message matching `criteria` has arrived, nor arrives within `within` s."""
+        __tracebackhide__ = True  # failures point at the test, not here
         query = Criteria.of(**criteria)
         found = self.store.wait_for(query, within, 1)
         if found:

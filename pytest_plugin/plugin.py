@@ -18,7 +18,7 @@ from .fixture import Mailtrap
 _OPTIONS = (
     # (name, type, default, help)
     ("host", str, "127.0.0.1", "address the mail server binds"),
-    ("smtp_port", int, 0, "SMTP port (0: a free port; under xdist, N + worker number)"),
+    ("smtp_port", int, 0, "SMTP port (0: a free port; under xdist gwN uses port + 100*N)"),
     ("smtps_port", int, 0, "SMTPS (implicit TLS) port, as for smtp_port"),
     ("timeout", float, 5.0, "default seconds mailtrap.wait_for() waits"),
 )
@@ -52,10 +52,16 @@ def _option(config: pytest.Config, name: str) -> Any:
     return kind(value)
 
 
+# Fixed ports under xdist: worker gwN adds N * this. A step of 100 (not 1) keeps
+# two configured ports that sit next to each other (1025 and 1026) from colliding.
+XDIST_PORT_STEP = 100
+
+
 def _worker_offset(config: pytest.Config) -> int:
-    """0 without xdist; N on worker gwN, so fixed ports do not collide."""
+    """0 without xdist; 100*N on worker gwN, so fixed ports do not collide."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    return index * XDIST_PORT_STEP
 
 
 def _port(config: pytest.Config, name: str) -> int:

@@ -26,9 +26,12 @@ asyncio_default_fixture_loop_scope = function
 
 
 @pytest.fixture(autouse=True)
-def _quiet_pytest_asyncio(pytester: pytest.Pytester) -> None:
+def _inner_pytest(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     # pytest-asyncio warns in every inner run whose ini does not set this.
     pytester.makeini(INI)
+    # When this suite itself runs under xdist, inner in-process runs must not
+    # believe they are a worker too (the plugin offsets fixed ports by worker).
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
 
 
 def free_port() -> int:
@@ -189,7 +192,7 @@ def test_xdist_gives_each_worker_its_own_server(pytester: pytest.Pytester):
 def test_{i}(mailtrap):
     import os
     worker = int(os.environ["PYTEST_XDIST_WORKER"][2:])
-    assert mailtrap.smtp_port == {base} + worker
+    assert mailtrap.smtp_port == {base} + 100 * worker
     send(mailtrap, subject="t{i}")
     assert [m.subject for m in mailtrap.messages] == ["t{i}"]
 """

@@ -36,6 +36,10 @@ class CaptureHandler:
         responses: list[str],
     ) -> list[str]:
         session.host_name = hostname
+        if server.require_starttls and session.ssl is None:
+            # RFC 3207 section 4: with TLS required, offering AUTH in the clear only
+            # invites a 530; aiosmtpd offers it whenever auth_require_tls is off.
+            responses = [r for r in responses if not r[4:].upper().startswith("AUTH")]
         # aiosmtpd reads commands one line at a time, so pipelined commands already
         # work (RFC 2920); it just does not say so. Say it before the last line.
         return [*responses[:-1], "250-PIPELINING", responses[-1]]

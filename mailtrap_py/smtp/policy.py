@@ -9,7 +9,8 @@ from dataclasses import dataclass
 # sets it on purpose.
 DEFAULT_MAX_MESSAGE_SIZE = 32 * 1024 * 1024
 
-# RFC 5321 section 4.5.3.1.1: a server may close a connection idle for 5 minutes.
+# RFC 5321 section 4.5.3.2.7: a server should wait at least 5 minutes for the next
+# command before it closes the connection.
 DEFAULT_TIMEOUT = 300.0
 
 
@@ -18,8 +19,9 @@ class SMTPPolicy:
     """Options of the SMTP service.
 
     auth_required: MAIL before a successful AUTH gets 530.
-    starttls_required: every command but EHLO/HELO/NOOP/QUIT/STARTTLS gets 530 on
-        a plain connection (the implicit-TLS port is already encrypted).
+    starttls_required: every command but EHLO/NOOP/QUIT/STARTTLS gets 530 on a
+        plain connection, and AUTH is not advertised there (RFC 3207 section 4);
+        the implicit-TLS port is already encrypted.
     max_message_size: advertised in EHLO (SIZE); larger messages get 552.
         None: no limit.
     timeout: seconds a connection may stay silent before it is closed.

@@ -15,6 +15,8 @@ log = logging.getLogger("mailtrap_py.smtp")
 
 # How long stop() waits for aborted connections to unwind before giving up.
 _STOP_GRACE = 5.0
+# Loop iterations stop() lets pass so queued connection callbacks can run.
+_SETTLE_ROUNDS = 3
 
 
 class SMTPService:
@@ -64,6 +66,15 @@ class SMTPService:
         """Stop listening, drop open connections, and wait for their tasks to end."""
         if self._server is None:
             return
+        # Stop accepting first, then let connections already accepted finish their
+        # set-up, and only then close the server. Closing first races with asyncio's
+        # accept task on Python < 3.12: the task builds its transport after close()
+        # and fails an assertion in Server._attach, leaving a socket nobody closes.
+        loop = asyncio.get_running_loop()
+        for sock in self._server.sockets:
+            loop.remove_reader(sock.fileno())
+        for _ in range(_SETTLE_ROUNDS):
+            await asyncio.sleep(0)
         self._server.close()
         tasks = [t for t in (p.abort() for p in list(self.connections)) if t is not None]
         if tasks:
