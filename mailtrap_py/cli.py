@@ -6,6 +6,7 @@ Every option of `serve` can also come from an environment variable MAILTRAP_*.
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import smtplib
 import ssl
@@ -17,14 +18,16 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
 from mailtrap_py.__about__ import __version__
-from mailtrap_py.factories import MessageFactory
 from mailtrap_py.server import MailServer
 from mailtrap_py.smtp.policy import DEFAULT_MAX_MESSAGE_SIZE
+
+if TYPE_CHECKING:
+    from mailtrap_py.factories import MessageFactory
 
 # Seconds `send` waits for the server at each step; smtplib's default is forever,
 # which turns a wrong port (a listener that never answers) into a hung terminal.
@@ -109,6 +112,14 @@ def read_users(path: Path) -> dict[str, str]:
     default=None,
     help="Keep at most this many messages, dropping the oldest.",
 )
+@click.option(
+    "--log-level",
+    envvar="MAILTRAP_LOG_LEVEL",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    help="info logs each captured message; debug adds every SMTP line.",
+)
 def serve(
     host: str,
     smtp_port: int,
@@ -119,8 +130,10 @@ def serve(
     starttls_required: bool,
     max_message_size: int,
     max_messages: int | None,
+    log_level: str,
 ) -> None:
     """Run the catch-all mail server until Ctrl-C or SIGTERM."""
+    configure_logging(log_level)
     users = read_users(users_file) if users_file else None
     server = MailServer(
         host=host,
@@ -140,6 +153,17 @@ def serve(
         raise click.ClickException(f"cannot start: {error}") from error
 
 
+def configure_logging(level: str) -> None:
+    """Log lines on stderr; aiosmtpd's per-command log only at debug level."""
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if level.lower() != "debug":
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+
 async def _serve(server: MailServer) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -147,8 +171,9 @@ async def _serve(server: MailServer) -> None:
         loop.add_signal_handler(sig, stop.set)
     async with server:
         click.echo(f"mailtrap-py {__version__}")
+        host = f"[{server.host}]" if ":" in server.host else server.host
         for name, port in server.ports.items():
-            click.echo(f"  {name:<6} listening on {server.host}:{port}")
+            click.echo(f"  {name:<6} listening on {host}:{port}")
         click.echo(f"  CA for TLS clients: {server.ca_path}")
         click.echo("Ctrl-C stops.", err=False)
         sys.stdout.flush()
@@ -214,6 +239,9 @@ def send(
     if insecure:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+    # Faker takes a few hundred ms to import: only `send` pays for it.
+    from mailtrap_py.factories import MessageFactory
+
     factory = MessageFactory()
     with _explain_failures(host, port, user):
         client: smtplib.SMTP = (

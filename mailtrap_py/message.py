@@ -321,6 +321,13 @@ def _addresses(msg: EmailMessage, name: str) -> list[Address]:
 
 
 def _decode_text(part: EmailMessage) -> str | None:
+    """A body part as text with `\\n` line breaks.
+
+    On the wire text lines end in CRLF (RFC 5322 section 2.3; RFC 2045 section
+    2.10), but a base64 body carries whatever the sender encoded. Normalising to
+    `\\n` lets `"Hello\\nWorld" in msg.text` work whichever way a body travelled;
+    `raw` keeps the exact bytes.
+    """
     try:
         content = part.get_content()
     except Exception:
@@ -328,8 +335,10 @@ def _decode_text(part: EmailMessage) -> str | None:
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             return None
-        return payload.decode("utf-8", errors="replace")
-    return content if isinstance(content, str) else None
+        content = payload.decode("utf-8", errors="replace")
+    if not isinstance(content, str):
+        return None
+    return content.replace("\r\n", "\n")
 
 
 class _ParsedView:
@@ -443,7 +452,9 @@ class _ParsedView:
                 and disposition != "attachment"
                 and not content_id
             )
-            if is_text_body:
+            # A multipart "leaf" is a container whose boundary never appears: it has
+            # no parts to list (its text is still in `raw`, and `defects` says why).
+            if is_text_body or part.get_content_maintype() == "multipart":
                 continue
             payload = part.get_payload(decode=True)
             if isinstance(payload, bytes):

@@ -27,6 +27,7 @@ AttachmentCriterion = bool | Matcher
 
 ADDRESS_FIELDS = ("to", "sender", "from_", "cc", "bcc")
 TEXT_FIELDS = ("subject", "text", "html", "body")
+CRITERIA = (*ADDRESS_FIELDS, *TEXT_FIELDS, "header", "has_attachment", "where")
 
 
 class CriteriaError(ValueError):
@@ -181,6 +182,18 @@ class Criteria:
                 raise CriteriaError("where= takes a callable: where=lambda msg: ...")
             terms.append(Term("where", where))
         return cls(tuple(terms))
+
+    @classmethod
+    def build(cls, criteria: Mapping[str, Any]) -> Criteria:
+        """`of(**criteria)`, but an unknown name is a CriteriaError naming the valid
+        ones (a typo such as `recipient=` would otherwise be a bare TypeError)."""
+        unknown = sorted(set(criteria) - set(CRITERIA))
+        if unknown:
+            raise CriteriaError(
+                f"unknown criterion {', '.join(map(repr, unknown))}; "
+                f"use one of: {', '.join(CRITERIA)}"
+            )
+        return cls.of(**criteria)
 
     def matches(self, message: Message) -> bool:
         return all(term.matches(message) for term in self.terms)

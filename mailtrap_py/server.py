@@ -158,7 +158,7 @@ class MailServer:
         """The first `count` messages matching `criteria`, waiting up to `timeout`."""
         __tracebackhide__ = True  # pytest: show the caller's line
         self._refuse_on_own_loop("wait_for")
-        query = Criteria.of(**criteria)
+        query = Criteria.build(criteria)
         found = self.store.wait_for(query, timeout, count)
         if len(found) < count:
             raise MailTimeout(self._timeout_text(query, timeout, count, len(found)))
@@ -176,7 +176,7 @@ class MailServer:
     ) -> list[Message]:
         """`wait_for_messages` for async code."""
         __tracebackhide__ = True  # pytest: show the caller's line
-        query = Criteria.of(**criteria)
+        query = Criteria.build(criteria)
         found = await self.store.wait_for_async(query, timeout, count)
         if len(found) < count:
             raise MailTimeout(self._timeout_text(query, timeout, count, len(found)))

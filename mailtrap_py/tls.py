@@ -16,8 +16,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import trustme
-
 
 @dataclass(frozen=True)
 class Certificates:
@@ -56,6 +54,10 @@ def certificates() -> Certificates:
 
 
 def _make() -> Certificates:
+    # Imported here: trustme pulls in `cryptography` (~50 ms), which a test session
+    # should pay only when it starts a server, not when pytest loads the plugin.
+    import trustme
+
     ca = trustme.CA(organization_name="mailtrap-py test CA")
     cert = ca.issue_cert(*server_names())
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -106,7 +106,7 @@ class Mailtrap:
         as soon as its client got 250. For mail sent in the background, wait_for.
         """
         __tracebackhide__ = True  # failures point at the test, not here
-        query = Criteria.of(**criteria)
+        query = Criteria.build(criteria)
         everything = self.messages
         found = query.filter(everything)
         if count is None and not found:
@@ -124,7 +124,7 @@ class Mailtrap:
     def assert_nothing_sent(self, *, within: float = 0.0, **criteria: Any) -> None:
         """No message matching `criteria` has arrived, nor arrives within `within` s."""
         __tracebackhide__ = True  # failures point at the test, not here
-        query = Criteria.of(**criteria)
+        query = Criteria.build(criteria)
         found = self.store.wait_for(query, within, 1)
         if found:
             raise AssertionError(

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian mail clients the interop tests drive, if they are missing.
+# Installs the Debian mail clients the interop tests drive (swaks with its TLS
+# module, curl), if they are missing.
 # Idempotent and quiet when everything is there; needs root (or sudo) otherwise.
 set -euo pipefail
 packages=()
 command -v swaks >/dev/null 2>&1 || packages+=(swaks)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
+# swaks only recommends its TLS module; without it every swaks TLS test fails.
+perl -MNet::SSLeay -e1 >/dev/null 2>&1 || packages+=(libnet-ssleay-perl)
 [ ${#packages[@]} -eq 0 ] && exit 0
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then

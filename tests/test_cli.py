@@ -209,6 +209,9 @@ def test_serve_on_port_0_prints_the_bound_port_serves_and_stops_cleanly(sig):
             assert serve.stop(sig) == 0, str(serve)
     assert serve.stdout[-1] == "stopped", str(serve)
     assert "Traceback" not in "".join(serve.stderr), str(serve)
+    # Each capture is logged (INFO by default), with the id the 250 reply named.
+    message_id = reply.decode().rsplit(" ", 1)[-1]
+    assert any(f"captured {message_id} from " in line for line in serve.stderr), str(serve)
 
 
 def test_serve_takes_its_ports_from_the_environment():

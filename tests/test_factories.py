@@ -156,10 +156,10 @@ def test_recipients_sender_and_subject_can_be_given() -> None:
 
 
 def test_plain_and_alternative_take_their_bodies() -> None:
-    # Bodies come back as sent: smtplib sends CRLF line ends.
-    assert captured(build("plain", text="Code 123456\n")).text == "Code 123456\r\n"
+    # smtplib sends CRLF line ends; `text` gives them back as "\n".
+    assert captured(build("plain", text="Code 123456\n")).text == "Code 123456\n"
     parsed = captured(build("alternative", text="t\n", html="<p>h</p>\n"))
-    assert (parsed.text, parsed.html) == ("t\r\n", "<p>h</p>\r\n")
+    assert (parsed.text, parsed.html) == ("t\n", "<p>h</p>\n")
 
 
 def test_empty_subject_is_kept() -> None:

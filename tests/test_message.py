@@ -703,7 +703,7 @@ def test_broken_mime_never_raises_and_raw_is_unchanged(raw: bytes) -> None:
 
 
 def test_broken_mime_degrades_to_what_could_be_read() -> None:
-    assert Message(BROKEN["unknown charset"]).text == "caf\ufffd code 123456\r\n"
+    assert Message(BROKEN["unknown charset"]).text == "caf\ufffd code 123456\n"
     assert Message(BROKEN["unknown charset"]).codes == ["123456"]
     assert Message(BROKEN["unknown charset html"]).links == ["https://x.example/a"]
     truncated = Message(BROKEN["truncated"])
@@ -758,3 +758,22 @@ def test_parsed_view_is_cached() -> None:
     msg = wire(alternative())
     assert msg.parsed is msg.parsed
     assert msg.attachments is msg.attachments
+
+
+def test_text_and_html_use_newline_line_breaks_while_raw_keeps_crlf() -> None:
+    raw = (
+        b"Content-Type: multipart/alternative; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nHello\r\nWorld\r\n"
+        b"--b\r\nContent-Type: text/html\r\n\r\n<p>Hello</p>\r\n<p>World</p>\r\n--b--\r\n"
+    )
+    msg = Message(raw)
+    assert msg.text == "Hello\nWorld"  # the last CRLF belongs to the boundary
+    assert msg.html == "<p>Hello</p>\n<p>World</p>"
+    assert msg.raw == raw
+
+
+def test_a_multipart_without_its_boundary_lists_no_bogus_attachment() -> None:
+    raw = b'Content-Type: multipart/mixed; boundary="nope"\r\n\r\nplain words\r\n'
+    msg = Message(raw)
+    assert msg.attachments == []
+    assert msg.defects

@@ -363,3 +363,11 @@ def test_describe_arrivals_is_cut_at_the_limit() -> None:
     ]
     assert lines[4:] == ["  ... and 22 more"]
     assert len(describe_arrivals(messages).splitlines()) == 1 + 20 + 1
+
+
+def test_build_names_an_unknown_criterion_and_the_valid_ones() -> None:
+    with pytest.raises(CriteriaError) as raised:
+        Criteria.build({"recipient": "a@example.com", "subject": "x"})
+    assert "unknown criterion 'recipient'" in str(raised.value)
+    assert "to, sender, from_" in str(raised.value)
+    assert Criteria.build({"subject": "x"}) == Criteria.of(subject="x")

@@ -177,11 +177,13 @@ def test_auth_required_refuses_mail_before_auth(mailtrap):
 @pytest.mark.mailtrap(starttls_required=True)
 def test_starttls_required_refuses_plain_commands(mailtrap):
     with smtplib.SMTP("localhost", mailtrap.smtp_port) as client:
-        client.ehlo()
+        features = ehlo_extensions(client)
+        assert "auth" not in features  # RFC 3207: no AUTH offered before TLS
         code, reply = client.mail("a@example.com")
         assert code == 530
         assert b"STARTTLS" in reply
         client.starttls(context=mailtrap.client_ssl_context())
+        assert "auth" in ehlo_extensions(client)
         client.send_message(make_message(subject="secured"))
     assert mailtrap.wait_for(subject="secured").tls
     # The implicit-TLS port is already encrypted: no STARTTLS demanded there.

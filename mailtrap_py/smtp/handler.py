@@ -61,13 +61,15 @@ class CaptureHandler:
             tls=tls,
         )
         self.store.deliver(message)
-        log.info(
-            "captured %s (%d bytes) from %s to %s",
-            message.id,
-            message.size,
-            message.sender,
-            message.recipients,
-        )
+        if log.isEnabledFor(logging.INFO):  # the subject costs a parse: only if shown
+            log.info(
+                "captured %s from %s to %s: %r (%d bytes)",
+                message.id,
+                message.sender or "<>",
+                ", ".join(message.recipients),
+                message.subject,
+                message.size,
+            )
         return f"250 2.0.0 OK: queued as {message.id}"
 
     async def handle_exception(self, error: Exception) -> str:
