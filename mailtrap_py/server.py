@@ -14,7 +14,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from mailtrap_py.message import Message
 from mailtrap_py.query import Criteria, describe_arrivals
@@ -26,6 +26,16 @@ from mailtrap_py.tls import Certificates, certificates
 log = logging.getLogger("mailtrap_py.server")
 
 DEFAULT_WAIT_TIMEOUT = 5.0
+
+
+class Service(Protocol):
+    """A listening service on the server's loop (SMTP, SMTPS, and more to come)."""
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen on host:port (0: a free port); return the bound port."""
+
+    async def stop(self) -> None:
+        """Stop listening, close every connection, leave no task behind."""
 
 
 class MailTimeout(AssertionError):
@@ -81,7 +91,7 @@ class MailServer:
         )
         self._want_ports = {"smtp": smtp_port, "smtps": smtps_port}
         self._ports: dict[str, int] = {}
-        self._services: list[SMTPService] = []
+        self._services: list[Service] = []
         self._certificates: Certificates | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -204,17 +214,22 @@ class MailServer:
 
     # -- lifecycle: async ----------------------------------------------------
 
+    def _make_service(self, name: str, tls_context: ssl.SSLContext) -> Service:
+        """The service behind a port name; each protocol adds its names here."""
+        if name in ("smtp", "smtps"):
+            return SMTPService(
+                self.store, self.smtp_policy, tls_context=tls_context, implicit_tls=name == "smtps"
+            )
+        raise ValueError(f"unknown service {name!r}")  # pragma: no cover
+
     async def _start_services(self) -> None:
         self._loop = asyncio.get_running_loop()
         tls_context = self.certificates.server_context
         try:
-            for name, implicit in (("smtp", False), ("smtps", True)):
-                port = self._want_ports[name]
+            for name, port in self._want_ports.items():
                 if port is None:
                     continue
-                service = SMTPService(
-                    self.store, self.smtp_policy, tls_context=tls_context, implicit_tls=implicit
-                )
+                service = self._make_service(name, tls_context)
                 self._ports[name] = await service.start(self.host, port)
                 self._services.append(service)
         except BaseException:
