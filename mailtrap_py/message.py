@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import cached_property
 from html.parser import HTMLParser
+from typing import NamedTuple
 
 log = logging.getLogger("mailtrap_py.message")
 
@@ -119,11 +120,13 @@ class Message:
     """One message as accepted after DATA, plus its lazily parsed view."""
 
     __slots__ = (
+        "_summary",
         "_view",
         "auth_user",
         "id",
         "peer",
         "raw",
+        "read",
         "received_at",
         "recipients",
         "sender",
@@ -153,6 +156,10 @@ class Message:
         self.auth_user = auth_user
         self.tls = tls
         self.received_at = received_at or datetime.now(timezone.utc)
+        # Read in the web page or fetched whole over the HTTP API (as in Mailpit);
+        # the `is:read` / `is:unread` search terms look at it.
+        self.read = False
+        self._summary: _Summary | None = None
         self._view: _ParsedView | None = None
 
     def __repr__(self) -> str:
@@ -172,43 +179,68 @@ class Message:
             view = self._view = _ParsedView(self.raw, self.recipients)
         return view
 
+    @property
+    def summary_fields(self) -> _Summary:
+        """Subject, addresses, date and Message-ID, read from the header block only.
+
+        Lists and searches over many messages need just these: keeping them apart
+        from the full parsed view keeps a searched-through message small. Addresses
+        are kept as (addr, name) pairs, as an `Address` carries a per-object dict.
+        """
+        found = self._summary
+        if found is None:
+            view = self._view or _ParsedView(_header_block(self.raw), ())
+            found = self._summary = _Summary(
+                view.subject,
+                _pair(view.from_) if view.from_ is not None else None,
+                tuple(map(_pair, view.to)),
+                tuple(map(_pair, view.cc)),
+                tuple(map(_pair, view.reply_to)),
+                view.date,
+                view.message_id,
+            )
+        return found
+
     def as_email(self) -> EmailMessage:
         """A fresh `EmailMessage` of the raw bytes (yours to change)."""
         return _parse(self.raw)
 
-    # The parsed fields, read from the cached view.
+    # Header fields, from the light summary; body fields, from the full view.
     @property
     def subject(self) -> str:
-        return self.parsed.subject
+        return self.summary_fields.subject
 
     @property
     def from_(self) -> Address | None:
-        return self.parsed.from_
+        pair = self.summary_fields.from_
+        return Address(*pair) if pair is not None else None
 
     @property
     def to(self) -> list[Address]:
-        return self.parsed.to
+        return [Address(*pair) for pair in self.summary_fields.to]
 
     @property
     def cc(self) -> list[Address]:
-        return self.parsed.cc
+        return [Address(*pair) for pair in self.summary_fields.cc]
 
     @property
     def bcc(self) -> list[Address]:
         """Envelope recipients that no To or Cc header names: the blind copies."""
-        return self.parsed.bcc
+        fields = self.summary_fields
+        named = {addr.lower() for addr, _ in itertools.chain(fields.to, fields.cc)}
+        return [Address(r) for r in self.recipients if r.lower() not in named]
 
     @property
     def reply_to(self) -> list[Address]:
-        return self.parsed.reply_to
+        return [Address(*pair) for pair in self.summary_fields.reply_to]
 
     @property
     def date(self) -> datetime | None:
-        return self.parsed.date
+        return self.summary_fields.date
 
     @property
     def message_id(self) -> str | None:
-        return self.parsed.message_id
+        return self.summary_fields.message_id
 
     @property
     def headers(self) -> Headers:
@@ -245,7 +277,29 @@ class Message:
         return f"from {self.sender or '<>'} to {to}: {self.subject!r}"
 
 
+class _Summary(NamedTuple):
+    subject: str
+    from_: tuple[str, str] | None
+    to: tuple[tuple[str, str], ...]
+    cc: tuple[tuple[str, str], ...]
+    reply_to: tuple[tuple[str, str], ...]
+    date: datetime | None
+    message_id: str | None
+
+
+def _pair(address: Address) -> tuple[str, str]:
+    return (address.addr, address.name)
+
+
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def _header_block(raw: bytes) -> bytes:
+    """The header lines and the blank line after them (all of `raw` if no body)."""
+    if raw.startswith((b"\r\n", b"\n")):
+        return b""
+    found = _HEADER_END.search(raw)
+    return raw[: found.end()] if found else raw
 
 
 def _parse(raw: bytes) -> EmailMessage:
@@ -257,12 +311,8 @@ def _parse(raw: bytes) -> EmailMessage:
     body stays ASCII-with-surrogates as the stdlib expects, so 8-bit and binary
     parts still decode to their exact bytes.
     """
-    if raw.startswith((b"\r\n", b"\n")):  # no header block at all
-        end = 0
-    else:
-        found = _HEADER_END.search(raw)
-        end = found.end() if found else len(raw)
-    head = raw[:end]
+    head = _header_block(raw)
+    end = len(head)
     try:
         head_text = head.decode("utf-8")
     except UnicodeDecodeError:
