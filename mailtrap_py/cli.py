@@ -72,6 +72,14 @@ def read_users(path: Path) -> dict[str, str]:
     help="Implicit-TLS SMTP port; -1 turns it off.",
 )
 @click.option(
+    "--http-port",
+    envvar="MAILTRAP_HTTP_PORT",
+    type=int,
+    default=8025,
+    show_default=True,
+    help="HTTP API port; -1 turns it off.",
+)
+@click.option(
     "--hostname",
     envvar="MAILTRAP_HOSTNAME",
     default="localhost",
@@ -124,6 +132,7 @@ def serve(
     host: str,
     smtp_port: int,
     smtps_port: int,
+    http_port: int,
     hostname: str,
     users_file: Path | None,
     auth_required: bool,
@@ -139,6 +148,7 @@ def serve(
         host=host,
         smtp_port=smtp_port,
         smtps_port=None if smtps_port < 0 else smtps_port,
+        http_port=None if http_port < 0 else http_port,
         hostname=hostname,
         users=users,
         strict=users is not None,
@@ -174,6 +184,8 @@ async def _serve(server: MailServer) -> None:
         host = f"[{server.host}]" if ":" in server.host else server.host
         for name, port in server.ports.items():
             click.echo(f"  {name:<6} listening on {host}:{port}")
+        if "http" in server.ports:
+            click.echo(f"  API    {server.api_url}/api/v1/messages (docs: {server.api_url}/docs)")
         click.echo(f"  CA for TLS clients: {server.ca_path}")
         click.echo("Ctrl-C stops.", err=False)
         sys.stdout.flush()

@@ -60,6 +60,7 @@ class MailServer:
         host: str = "127.0.0.1",
         smtp_port: int | None = 0,
         smtps_port: int | None = 0,
+        http_port: int | None = 0,
         hostname: str = "localhost",
         users: Mapping[str, str] | None = None,
         strict: bool = False,
@@ -89,7 +90,7 @@ class MailServer:
             timeout=smtp_timeout,
             hostname=hostname,
         )
-        self._want_ports = {"smtp": smtp_port, "smtps": smtps_port}
+        self._want_ports = {"smtp": smtp_port, "smtps": smtps_port, "http": http_port}
         self._ports: dict[str, int] = {}
         self._services: list[Service] = []
         self._certificates: Certificates | None = None
@@ -111,6 +112,16 @@ class MailServer:
     @property
     def smtps_port(self) -> int:
         return self._port("smtps")
+
+    @property
+    def http_port(self) -> int:
+        return self._port("http")
+
+    @property
+    def api_url(self) -> str:
+        """Base URL of the HTTP API and web page, e.g. `http://127.0.0.1:8025`."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.http_port}"
 
     @property
     def ports(self) -> dict[str, int]:
@@ -219,6 +230,20 @@ class MailServer:
         if name in ("smtp", "smtps"):
             return SMTPService(
                 self.store, self.smtp_policy, tls_context=tls_context, implicit_tls=name == "smtps"
+            )
+        if name == "http":
+            # Imported here: FastAPI costs a few hundred ms to import, paid only by
+            # servers that run the API.
+            from mailtrap_py.api.app import ApiContext
+            from mailtrap_py.api.service import HTTPService
+
+            return HTTPService(
+                ApiContext(
+                    store=self.store,
+                    host=self.host,
+                    ports=lambda: dict(self._ports),
+                    max_message_size=self.smtp_policy.max_message_size,
+                )
             )
         raise ValueError(f"unknown service {name!r}")  # pragma: no cover
 

@@ -46,6 +46,15 @@ class Mailtrap:
         return self.server.smtps_port
 
     @property
+    def http_port(self) -> int:
+        return self.server.http_port
+
+    @property
+    def api_url(self) -> str:
+        """Base URL of the HTTP API, e.g. `http://127.0.0.1:41234` (append `/api/v1/...`)."""
+        return self.server.api_url
+
+    @property
     def ca_pem(self) -> bytes:
         return self.server.ca_pem
 

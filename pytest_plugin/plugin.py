@@ -20,6 +20,7 @@ _OPTIONS = (
     ("host", str, "127.0.0.1", "address the mail server binds"),
     ("smtp_port", int, 0, "SMTP port (0: a free port; under xdist gwN uses port + 100*N)"),
     ("smtps_port", int, 0, "SMTPS (implicit TLS) port, as for smtp_port"),
+    ("http_port", int, 0, "HTTP API port, as for smtp_port"),
     ("timeout", float, 5.0, "default seconds mailtrap.wait_for() waits"),
 )
 
@@ -76,6 +77,7 @@ def mailtrap_server(pytestconfig: pytest.Config) -> Iterator[MailServer]:
         host=_option(pytestconfig, "host"),
         smtp_port=_port(pytestconfig, "smtp_port"),
         smtps_port=_port(pytestconfig, "smtps_port"),
+        http_port=_port(pytestconfig, "http_port"),
     )
     with server:
         yield server

@@ -191,7 +191,7 @@ def test_version_prints_the_version():
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_serve_on_port_0_prints_the_bound_port_serves_and_stops_cleanly(sig):
-    with Serve("--smtp-port", "0", "--smtps-port", "-1") as serve:
+    with Serve("--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1") as serve:
         serve.wait_ready()
         assert serve.stdout[0] == f"mailtrap-py {__version__}"
         assert serve.host == "127.0.0.1"
@@ -215,10 +215,11 @@ def test_serve_on_port_0_prints_the_bound_port_serves_and_stops_cleanly(sig):
 
 
 def test_serve_takes_its_ports_from_the_environment():
-    env = clean_env(MAILTRAP_SMTP_PORT="0", MAILTRAP_SMTPS_PORT="0")
+    env = clean_env(MAILTRAP_SMTP_PORT="0", MAILTRAP_SMTPS_PORT="0", MAILTRAP_HTTP_PORT="0")
     with Serve(env=env) as serve:
         serve.wait_ready()
-        assert set(serve.ports) == {"smtp", "smtps"}
+        assert set(serve.ports) == {"smtp", "smtps", "http"}
+        assert serve.ports["http"] not in (0, 8025)
         assert serve.ports["smtp"] not in (0, 1025)
         assert serve.ports["smtps"] not in (0, 1465)
         assert serve.ca_path and Path(serve.ca_path).is_file()
@@ -244,7 +245,7 @@ def users_file(tmp_path: Path) -> Path:
 
 
 def test_serve_users_file_makes_login_strict(users_file: Path):
-    with Serve("--smtp-port", "0", "--smtps-port", "-1", "--users", str(users_file)) as serve:
+    with Serve("--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1", "--users", str(users_file)) as serve:
         serve.wait_ready()
         host, port = serve.host, serve.ports["smtp"]
         for user, password in [
@@ -266,7 +267,7 @@ def test_serve_users_file_makes_login_strict(users_file: Path):
 def test_serve_rejects_a_malformed_users_file(tmp_path: Path):
     path = tmp_path / "users.txt"
     path.write_text("ann@example.com:secret\njust-a-name\n")
-    result = run_cli("serve", "--smtp-port", "0", "--smtps-port", "-1", "--users", str(path))
+    result = run_cli("serve", "--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1", "--users", str(path))
     assert result.returncode == 2, outcome(result)
     assert f"{path}:2: expected address:password" in result.stderr
     assert "Traceback" not in result.stderr
@@ -277,7 +278,7 @@ def test_serve_on_a_taken_port_says_so_and_exits_non_zero():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_cli("serve", "--smtp-port", str(port), "--smtps-port", "-1")
+        result = run_cli("serve", "--smtp-port", str(port), "--smtps-port", "-1", "--http-port", "-1")
     assert result.returncode == 1, outcome(result)
     assert "cannot start" in result.stderr
     assert str(port) in result.stderr

@@ -1,0 +1,287 @@
+"""Messages: list and search, fetch (parsed, raw, bodies, parts), delete, inject, wait."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from mailtrap_py.api.app import context_of
+from mailtrap_py.api.schemas import Deleted, ErrorOut, MessageDetail, MessageList, MessageSummary
+from mailtrap_py.message import Message
+from mailtrap_py.query import Criteria, Term
+
+router = APIRouter(tags=["messages"])
+
+# Every route is `async def`, so it runs on the server's loop: a plain `def` route
+# would run in a worker thread pool whose threads outlive a stopped MailServer.
+
+BASE = "/api/v1"
+
+# Listing more than this per page is a sign of a loop that should page instead.
+MAX_PAGE = 1000
+# A long poll longer than this is better done as several.
+MAX_WAIT = 300.0
+
+# Captured HTML is the least trusted content there is. Served on its own, it runs in
+# a sandbox (no script, no same-origin, no forms) and may load nothing from
+# anywhere: images only inline (data:), styles only inline. Mailpit and MailHog
+# both shipped XSS through exactly this route.
+HTML_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"
+
+Responses = dict[int | str, dict[str, Any]]
+
+NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No message with that id."}}
+BAD_QUERY: Responses = {400: {"model": ErrorOut, "description": "The query does not parse."}}
+
+QueryText = Annotated[
+    str,
+    Query(
+        max_length=2000,
+        description='Search terms, e.g. `to:ann@example.com subject:"Welcome" -is:read`.',
+    ),
+]
+
+
+def _criteria(query: str) -> Criteria:
+    return Criteria.parse(query) if query.strip() else Criteria()
+
+
+def _get(request: Request, message_id: str) -> Message:
+    message = context_of(request).store.get(message_id)
+    if message is None:
+        raise HTTPException(404, f"no message with id {message_id!r}")
+    return message
+
+
+@router.get("/messages", responses=BAD_QUERY)
+async def list_messages(
+    request: Request,
+    query: QueryText = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> MessageList:
+    """Summaries, newest first, of the messages matching `query` (all if empty)."""
+    criteria = _criteria(query)
+    everything = context_of(request).store.messages
+    everything.reverse()
+    matching = criteria.filter(everything) if criteria else everything
+    page = matching[offset : offset + limit]
+    return MessageList(
+        total=len(matching),
+        unread=sum(1 for m in matching if not m.read),
+        count=len(page),
+        offset=offset,
+        messages=[MessageSummary.of(m) for m in page],
+    )
+
+
+@router.get("/messages/{message_id}", responses=NOT_FOUND)
+async def get_message(request: Request, message_id: str) -> MessageDetail:
+    """The parsed message. Fetching it marks it read, as opening it in a client would."""
+    message = _get(request, message_id)
+    message.read = True
+    return MessageDetail.of_message(message, BASE)
+
+
+@router.get(
+    "/messages/{message_id}/raw",
+    responses={**NOT_FOUND, 200: {"content": {"message/rfc822": {}}}},
+    response_class=Response,
+)
+async def get_raw(request: Request, message_id: str) -> Response:
+    """The exact bytes received after DATA."""
+    message = _get(request, message_id)
+    return Response(
+        message.raw,
+        media_type="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="{message.id}.eml"'},
+    )
+
+
+@router.get(
+    "/messages/{message_id}/html",
+    responses={**NOT_FOUND, 200: {"content": {"text/html": {}}}},
+    response_class=Response,
+)
+async def get_html(request: Request, message_id: str) -> Response:
+    """The HTML body, served sandboxed: it cannot run script or load anything."""
+    message = _get(request, message_id)
+    if message.html is None:
+        raise HTTPException(404, f"message {message_id!r} has no HTML body")
+    return Response(
+        message.html,
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Content-Security-Policy": HTML_CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+@router.get(
+    "/messages/{message_id}/text",
+    responses={**NOT_FOUND, 200: {"content": {"text/plain": {}}}},
+    response_class=Response,
+)
+async def get_text(request: Request, message_id: str) -> Response:
+    """The plain-text body."""
+    message = _get(request, message_id)
+    if message.text is None:
+        raise HTTPException(404, f"message {message_id!r} has no text body")
+    return Response(message.text, media_type="text/plain; charset=utf-8")
+
+
+@router.get(
+    "/messages/{message_id}/parts/{part}",
+    responses={**NOT_FOUND, 200: {"content": {"application/octet-stream": {}}}},
+    response_class=Response,
+)
+async def get_part(request: Request, message_id: str, part: str) -> Response:
+    """One attachment or inline part, decoded, with its type and file name."""
+    message = _get(request, message_id)
+    for attachment in message.attachments:
+        if attachment.part == part:
+            filename = (attachment.filename or f"part-{part}").replace('"', "")
+            return Response(
+                attachment.content,
+                media_type=attachment.content_type,
+                headers={
+                    "Content-Disposition": f'attachment; filename="{_ascii(filename)}"; '
+                    f"filename*=UTF-8''{_quote(filename)}",
+                    "X-Content-Type-Options": "nosniff",
+                    "Content-Security-Policy": "sandbox",
+                },
+            )
+    raise HTTPException(404, f"message {message_id!r} has no part {part!r}")
+
+
+@router.delete("/messages/{message_id}", status_code=204, responses=NOT_FOUND)
+async def delete_message(request: Request, message_id: str) -> None:
+    """Delete one message, from the capture log and from every mailbox."""
+    if not context_of(request).store.delete([message_id]):
+        raise HTTPException(404, f"no message with id {message_id!r}")
+
+
+@router.delete("/messages", responses=BAD_QUERY)
+async def delete_messages(request: Request, query: QueryText = "") -> Deleted:
+    """Delete every message, or those matching `query`."""
+    store = context_of(request).store
+    if not query.strip():
+        count = len(store)
+        store.clear()
+        return Deleted(deleted=count)
+    doomed = _criteria(query).filter(store.messages)
+    return Deleted(deleted=len(store.delete(m.id for m in doomed)))
+
+
+@router.post(
+    "/messages",
+    status_code=201,
+    responses={413: {"model": ErrorOut, "description": "Larger than the size limit."}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def inject_message(
+    request: Request,
+    to: Annotated[list[str] | None, Query(description="Envelope recipients.")] = None,
+    sender: Annotated[str, Query(max_length=320)] = "",
+) -> MessageSummary:
+    """Capture a raw message as if it came over SMTP (envelope from the query, or
+    the To/Cc/Bcc headers when `to` is not given)."""
+    ctx = context_of(request)
+    limit = ctx.max_message_size
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise HTTPException(413, f"message larger than the {limit}-octet limit")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw:
+        raise HTTPException(422, "empty body: send the raw message as message/rfc822")
+    message = Message(raw, sender=sender, recipients=to or [], peer=_peer(request))
+    if not to:
+        found = [str(a) for a in (*message.to, *message.cc)]
+        message.recipients = tuple(dict.fromkeys(found))
+    ctx.store.deliver(message)
+    return MessageSummary.of(message)
+
+
+@router.get(
+    "/wait",
+    responses={
+        **BAD_QUERY,
+        408: {"model": ErrorOut, "description": "Nothing matched before the timeout."},
+        503: {"model": ErrorOut, "description": "The server is stopping."},
+    },
+)
+async def wait_for_message(
+    request: Request,
+    query: QueryText = "",
+    timeout: Annotated[float, Query(gt=0, le=MAX_WAIT)] = 30.0,
+    after: Annotated[
+        str | None, Query(description="Only messages that arrived after this id.")
+    ] = None,
+    since: Annotated[
+        datetime | None, Query(description="Only messages received at or after this time.")
+    ] = None,
+) -> MessageDetail:
+    """Answers as soon as a message matching `query` has arrived (it may already be
+    here), or 408 after `timeout` seconds. No client-side polling needed."""
+    ctx = context_of(request)
+    criteria = _criteria(query)
+    terms = list(criteria.terms)
+    if after is not None:
+        anchor = ctx.store.get(after)
+        if anchor is None:
+            raise HTTPException(404, f"no message with id {after!r}")
+        seq = anchor.seq
+        terms.append(Term("where", lambda m: m.seq > seq))
+    if since is not None:
+        moment = since if since.tzinfo else since.astimezone()
+        terms.append(Term("where", lambda m: m.received_at >= moment))
+    waiting = asyncio.ensure_future(ctx.store.wait_for_async(Criteria(tuple(terms)), timeout, 1))
+    stopping = asyncio.ensure_future(ctx.stopping.wait())
+    try:
+        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not waiting.done():
+            waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiting
+    if not waiting.done() or waiting.cancelled():
+        return JSONResponse({"detail": "the server is stopping"}, status_code=503)  # type: ignore[return-value]
+    found = waiting.result()
+    if not found:
+        return JSONResponse(  # type: ignore[return-value]
+            {"detail": f"no message matching {criteria.describe()} within {timeout:g}s"},
+            status_code=408,
+        )
+    return MessageDetail.of_message(found[0], BASE)
+
+
+def _peer(request: Request) -> str | None:
+    client = request.client
+    return f"{client.host}:{client.port}" if client else None
+
+
+def _ascii(text: str) -> str:
+    return text.encode("ascii", "replace").decode("ascii").replace("?", "_")
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
