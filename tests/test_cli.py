@@ -453,3 +453,22 @@ def test_send_refused_by_the_server_shows_its_reply(mailtrap):
     assert f"Error: {mailtrap.host}:{mailtrap.smtp_port} refused: 530" in result.stderr
     assert "Traceback" not in result.stderr
     mailtrap.assert_nothing_sent()
+
+
+def test_serve_reads_back_over_http_and_stops_on_sigterm():
+    """The issue's end-to-end: SMTP in, HTTP out, SIGTERM, exit 0."""
+    import httpx
+
+    with Serve("--smtp-port", "0", "--smtps-port", "-1", "--http-port", "0") as serve:
+        serve.wait_ready()
+        api = f"http://{serve.host}:{serve.ports['http']}/api/v1"
+        code, reply = send_raw(serve.host, serve.ports["smtp"], to="cli@example.com")
+        assert code == 250, reply
+        with httpx.Client(timeout=TIMEOUT) as client:
+            listed = client.get(f"{api}/messages", params={"limit": 5}).json()
+            assert listed["total"] == 1
+            [summary] = listed["messages"]
+            assert summary["recipients"] == ["cli@example.com"]
+            assert client.get(f"{api}/health").json()["status"] == "ok"
+        assert serve.stop(signal.SIGTERM) == 0, str(serve)
+    assert serve.stdout[-1] == "stopped"
