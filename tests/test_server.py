@@ -38,7 +38,12 @@ def test_ephemeral_ports_are_readable_and_distinct():
     with MailServer() as server:
         assert server.smtp_port > 0 and server.smtps_port > 0
         assert server.smtp_port != server.smtps_port
-        assert server.ports == {"smtp": server.smtp_port, "smtps": server.smtps_port}
+        assert server.ports == {
+            "smtp": server.smtp_port,
+            "smtps": server.smtps_port,
+            "pop3": server.pop3_port,
+            "pop3s": server.pop3s_port,
+        }
         assert server.host == "127.0.0.1"
 
 
