@@ -75,6 +75,7 @@ class MaildropLocks:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._released = threading.Condition(self._lock)
         self._held: set[str] = set()
 
     def acquire(self, key: str) -> bool:
@@ -87,6 +88,18 @@ class MaildropLocks:
     def release(self, key: str) -> None:
         with self._lock:
             self._held.discard(key)
+            self._released.notify_all()
+
+    def wait_released(self, address: str, timeout: float) -> bool:
+        """Block until no session holds `address`'s maildrop; False on timeout.
+
+        A client that hangs up without QUIT frees its maildrop only when the server
+        has seen the connection close; a test that logs in again right after waits
+        here first instead of sleeping.
+        """
+        key = account_key(address)
+        with self._lock:
+            return self._released.wait_for(lambda: key not in self._held, timeout)
 
     def __contains__(self, key: object) -> bool:
         with self._lock:
