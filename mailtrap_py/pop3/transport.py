@@ -47,6 +47,8 @@ class POP3Protocol(asyncio.Protocol):
         self.session: Session | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._tls_task: asyncio.Task[None] | None = None
+        # Data the TLS layer decrypted before `_start_tls` resumed (see there).
+        self._early: list[bytes] = []
 
     # -- asyncio callbacks -------------------------------------------------------
 
@@ -69,6 +71,11 @@ class POP3Protocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         session, transport = self.session, self.transport
         if session is None or transport is None:
+            return
+        if self._tls_task is not None:
+            # Reading was paused at STLS, so this came through the TLS layer: the
+            # handshake is done but `_start_tls` has not resumed yet. Keep it.
+            self._early.append(data)
             return
         self._restart_timer()
         responses = session.receive_data(data)
@@ -124,7 +131,13 @@ class POP3Protocol(asyncio.Protocol):
             return
         self.transport = new_transport
         session.tls_started()
-        self._restart_timer()
+        # asyncio's TLS layer may hand over the client's first encrypted command
+        # (sent right after its Finished message) before this coroutine resumes.
+        early, self._early = b"".join(self._early), []
+        if early:
+            self.data_received(early)
+        else:
+            self._restart_timer()
 
     def _restart_timer(self) -> None:
         if self._timer is not None:
