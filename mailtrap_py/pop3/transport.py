@@ -46,6 +46,7 @@ class POP3Protocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.session: Session | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._last_activity = 0.0
         self._tls_task: asyncio.Task[None] | None = None
         # Data the TLS layer decrypted before `_start_tls` resumed (see there).
         self._early: list[bytes] = []
@@ -140,14 +141,22 @@ class POP3Protocol(asyncio.Protocol):
             self._restart_timer()
 
     def _restart_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        # Called for every chunk read: only note the time. A timer is armed once
+        # and, when it fires early, re-armed for the rest (cancelling and making a
+        # TimerHandle per command is a measurable share of a RETR's cost).
         loop = asyncio.get_running_loop()
-        self._timer = loop.call_later(self.idle_timeout, self._idle)
+        self._last_activity = loop.time()
+        if self._timer is None:
+            self._timer = loop.call_at(self._last_activity + self.idle_timeout, self._idle)
 
     def _idle(self) -> None:
         self._timer = None
         if self.session is None or self.transport is None:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = self._last_activity + self.idle_timeout
+        if loop.time() < deadline:
+            self._timer = loop.call_at(deadline, self._idle)
             return
         log.info("%s: idle for %gs, disconnecting", self.session.peer, self.idle_timeout)
         self.transport.write(self.session.timed_out())
