@@ -9,10 +9,12 @@ exact bytes instead.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import poplib
 import re
+import select
 import smtplib
 import socket
 import ssl
@@ -737,6 +739,35 @@ def test_pipelined_commands_are_answered_in_order(mailtrap):
         assert c.multiline() == simple("b")
         assert c.line() == b"+OK Logging out."
         assert c.at_eof()
+
+
+def test_a_client_that_does_not_read_gets_everything_once_it_does(mailtrap):
+    # 100 pipelined RETRs of a 100 KB message are 10 MB of responses: the server
+    # stops reading commands while the client is not reading (flow control), then
+    # goes on. Every response must arrive, whole and in order.
+    raw = b"Subject: big\r\n\r\n" + (b"y" * 998 + b"\r\n") * 100
+    deliver(mailtrap, raw)
+    count = 100
+    with wire(mailtrap) as c:
+        c.command(b"USER ann@example.com")
+        c.command(b"PASS x")
+        c.sock.setblocking(False)
+        pending = b"RETR 1\r\n" * count + b"QUIT\r\n"
+        received = bytearray()
+        while pending:
+            readable, writable, _ = select.select([c.sock], [c.sock], [], TIMEOUT)
+            assert readable or writable, "the server stopped both reading and writing"
+            if readable:  # drain responses so the server reads commands again
+                received += c.sock.recv(1 << 20)
+            if writable:
+                with contextlib.suppress(BlockingIOError):
+                    pending = pending[c.sock.send(pending) :]
+        c.sock.setblocking(True)
+        c.buffer = bytes(received)
+        for _ in range(count):
+            assert c.line() == f"+OK {len(raw)} octets".encode()
+            assert c.multiline() == raw
+        assert c.line() == b"+OK Logging out."
 
 
 def test_bare_lf_line_ends_are_accepted(mailtrap):

@@ -88,6 +88,24 @@ class POP3Protocol(asyncio.Protocol):
             transport.pause_reading()
             self._tls_task = asyncio.get_running_loop().create_task(self._start_tls())
 
+    def pause_writing(self) -> None:
+        # The client is not reading what we send (say, a thousand pipelined RETRs).
+        # Stop reading its commands until the buffer drains, so one connection
+        # cannot make the server hold an unbounded amount of response data.
+        if self.transport is not None and self._tls_task is None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        session = self.session
+        if (
+            self.transport is not None
+            and self._tls_task is None
+            and session is not None
+            and not session.closed
+            and not session.starttls_pending
+        ):
+            self.transport.resume_reading()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self.connections.discard(self)
         if self._timer is not None:
