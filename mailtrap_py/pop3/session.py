@@ -235,8 +235,9 @@ class Session:
 
         Pipelined commands (RFC 2449 section 6.6) are answered in order. After QUIT
         or STLS, the rest of the input is dropped: after QUIT nothing is read, and
-        after STLS anything sent before the TLS handshake would be plaintext slipped
-        into the encrypted session (RFC 2595 section 4, as for STARTTLS in CVE-2011-0411).
+        after STLS anything the client sent before the TLS handshake is plaintext
+        that an attacker may have injected; running it inside the encrypted session
+        is the STARTTLS command-injection hole (CVE-2011-0411 in Postfix).
         """
         if self.closed or self.starttls_pending:
             return []
@@ -245,22 +246,33 @@ class Session:
         for index, line in enumerate(lines):
             responses.append(self._line(line))
             if self.closed or self.starttls_pending:
-                dropped = len(lines) - index - 1 + self._reader.discard()
-                if dropped and self.starttls_pending:
-                    log.warning("%s: input after STLS dropped (%d lines/bytes)", self.peer, dropped)
+                lines_dropped = len(lines) - index - 1
+                bytes_dropped = self._reader.discard()
+                if (lines_dropped or bytes_dropped) and self.starttls_pending:
+                    log.warning(
+                        "%s: dropped %d lines and %d bytes sent after STLS, before TLS",
+                        self.peer,
+                        lines_dropped,
+                        bytes_dropped,
+                    )
                 break
         return responses
 
     def tls_started(self) -> None:
-        """The STLS handshake finished. RFC 2595 section 4: back to a fresh
-        AUTHORIZATION state; a USER given in the clear is forgotten."""
+        """The STLS handshake finished. RFC 2595 sections 3.1 and 4: the server
+        forgets what the client said in the clear (a USER name, say)."""
         self.starttls_pending = False
         self.tls_active = True
         self._pending_user = None
 
     def timed_out(self) -> bytes:
         """The idle timeout fired: the last words before the transport closes.
-        Nothing is removed: RFC 1939 section 3 says a timeout must not enter UPDATE."""
+
+        RFC 1939 section 3: an expired autologout timer does not enter UPDATE, so
+        nothing is removed. The RFC also says to close without a response; like
+        Dovecot, mailtrap-py says why first, which a client that is gone ignores
+        and a developer reading a transcript is glad of.
+        """
         self.closed = True
         self._release()
         return err("Disconnected for inactivity.")
