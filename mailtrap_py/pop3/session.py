@@ -45,7 +45,7 @@ log = logging.getLogger("mailtrap_py.pop3")
 
 CRLF = b"\r\n"
 
-# RFC 5034 section 4 names no mechanism; these are the ones mailtrap-py's SMTP
+# RFC 5034 requires no particular mechanism; these are the ones mailtrap-py's SMTP
 # service takes too, in the order CAPA lists them.
 SASL_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 
@@ -294,8 +294,8 @@ class Session:
                 f"Line too long ({line.length} octets; the limit is {MAX_LINE_LENGTH})"
             )
         command = parse_command(line)
-        # RFC 2449 section 4 bounds command lines; AUTH's initial response is a
-        # SASL response and gets the SASL limit (RFC 5034 section 4).
+        # RFC 2449 section 4 bounds command lines. AUTH carrying an initial
+        # response is a SASL response as much as a command: it gets the SASL limit.
         if len(line) + 2 > MAX_LINE_LENGTH and command.name != "AUTH":
             return self._refuse(
                 f"Line too long ({len(line) + 2} octets; the limit is {MAX_LINE_LENGTH})"
