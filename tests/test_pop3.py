@@ -617,6 +617,36 @@ def test_stls_drops_commands_pipelined_before_the_handshake(mailtrap):
         assert client.command(b"STAT").startswith(b"-ERR STAT is not valid in the AUTHORIZATION")
 
 
+def test_command_sent_with_the_tls_finished_message_is_answered(mailtrap):
+    # A TLS 1.3 client may send its first command in the same segment as its
+    # Finished message (curl does). The server's TLS layer then has that command
+    # before the STLS upgrade has returned; it must still be answered, once.
+    with wire(mailtrap) as c:
+        assert c.command(b"STLS").startswith(b"+OK")
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = mailtrap.client_ssl_context().wrap_bio(
+            incoming, outgoing, server_hostname="localhost"
+        )
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                c.sock.sendall(outgoing.read())
+                incoming.write(c.sock.recv(65536))
+        tls.write(b"CAPA\r\n")
+        c.sock.sendall(outgoing.read())  # Finished and CAPA together
+        answer = b""
+        while b"\r\n.\r\n" not in answer:
+            try:
+                answer += tls.read(65536)
+            except ssl.SSLWantReadError:
+                incoming.write(c.sock.recv(65536))
+    assert answer.startswith(b"+OK Capability list follows\r\n")
+    assert b"STLS" not in answer
+    assert answer.endswith(b"\r\n.\r\n") and answer.count(b"+OK") == 1
+
+
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 def test_pop3s_verified(mailtrap, host):
     deliver(mailtrap, simple("over pop3s"))
