@@ -476,22 +476,28 @@ class Session:
     # -- any state -------------------------------------------------------------------
 
     def capabilities(self) -> list[str]:
-        """RFC 2449 section 6: what this session implements, in its current state."""
-        handlers = self._handlers
-        caps: list[str] = [name for name in ("TOP", "USER", "UIDL") if name in handlers]
-        if "AUTH" in handlers:
+        """RFC 2449 section 6: what this session implements, in its current state.
+
+        A capability that stands for a command is listed while that command has a
+        handler and is legal now or in a state still ahead: TOP and UIDL before
+        login too (clients decide how to fetch from the CAPA they get before
+        logging in), USER, SASL and STLS not after login (as in Dovecot). STLS
+        also needs TLS to be possible and not yet active.
+        """
+        ahead = list(State)[list(State).index(self.state) :]
+
+        def usable(command: str) -> bool:
+            return command in self._handlers and any(is_legal(s, command) for s in ahead)
+
+        caps = [name for name in ("TOP", "USER", "UIDL") if usable(name)]
+        if usable("AUTH"):
             caps.append("SASL " + " ".join(self._mechanisms))
         caps += [
             "RESP-CODES",  # RFC 2449 section 8: [IN-USE], [LOGIN-DELAY]
             "AUTH-RESP-CODE",  # RFC 3206: [AUTH], [SYS/...]
             "PIPELINING",  # responses come in order, whatever arrives together
         ]
-        if (
-            "STLS" in handlers
-            and is_legal(self.state, "STLS")
-            and self.tls_available
-            and not self.tls_active
-        ):
+        if usable("STLS") and self.tls_available and not self.tls_active:
             caps.append("STLS")
         caps.append(f"IMPLEMENTATION {IMPLEMENTATION}")
         return caps
