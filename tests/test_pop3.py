@@ -811,7 +811,7 @@ def test_bare_lf_line_ends_are_accepted(mailtrap):
         assert c.line() == b"+OK 0 0"
 
 
-@pytest.mark.mailtrap(pop3_timeout=0.2)
+@pytest.mark.mailtrap(pop3_timeout=0.5)
 def test_idle_connection_is_closed_with_a_reason(mailtrap):
     deliver(mailtrap, simple("kept"))
     with wire(mailtrap) as c:
