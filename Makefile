@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck pytest bench debian-deps clean
+.PHONY: serve test lint typecheck pytest bench bench-pop3 debian-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# Real mail clients from Debian that the interop tests drive (swaks, curl).
+# Real mail clients from Debian that the interop tests drive (swaks, curl,
+# fetchmail, getmail6).
 debian-deps:
 	./scripts/install-debian-deps.sh
 
@@ -33,6 +34,10 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/smtp_ingest.py
+
+# Installs Dovecot's POP3 server (apt-get) if it is missing: it is the baseline.
+bench-pop3: $(STAMP)
+	$(BIN)/python bench/pop3_retr.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

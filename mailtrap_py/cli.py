@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from mailtrap_py.__about__ import __version__
+from mailtrap_py.pop3 import DEFAULT_IDLE_TIMEOUT as DEFAULT_POP3_TIMEOUT
 from mailtrap_py.server import MailServer
 from mailtrap_py.smtp.policy import DEFAULT_MAX_MESSAGE_SIZE
 
@@ -80,11 +81,35 @@ def read_users(path: Path) -> dict[str, str]:
     help="HTTP API port; -1 turns it off.",
 )
 @click.option(
+    "--pop3-port",
+    envvar="MAILTRAP_POP3_PORT",
+    type=int,
+    default=1110,
+    show_default=True,
+    help="POP3 port (plain, with STLS); -1 turns it off.",
+)
+@click.option(
+    "--pop3s-port",
+    envvar="MAILTRAP_POP3S_PORT",
+    type=int,
+    default=1995,
+    show_default=True,
+    help="Implicit-TLS POP3 port; -1 turns it off.",
+)
+@click.option(
+    "--pop3-timeout",
+    envvar="MAILTRAP_POP3_TIMEOUT",
+    type=float,
+    default=DEFAULT_POP3_TIMEOUT,
+    show_default=True,
+    help="Seconds a POP3 client may stay silent before it is disconnected.",
+)
+@click.option(
     "--hostname",
     envvar="MAILTRAP_HOSTNAME",
     default="localhost",
     show_default=True,
-    help="Name in the SMTP greeting.",
+    help="Name in the SMTP and POP3 greetings.",
 )
 @click.option(
     "--users",
@@ -126,13 +151,16 @@ def read_users(path: Path) -> dict[str, str]:
     default="info",
     show_default=True,
     type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
-    help="info logs each captured message; debug adds every SMTP line.",
+    help="info logs each captured message and POP3 login; debug adds every SMTP line.",
 )
 def serve(
     host: str,
     smtp_port: int,
     smtps_port: int,
     http_port: int,
+    pop3_port: int,
+    pop3s_port: int,
+    pop3_timeout: float,
     hostname: str,
     users_file: Path | None,
     auth_required: bool,
@@ -149,6 +177,9 @@ def serve(
         smtp_port=smtp_port,
         smtps_port=None if smtps_port < 0 else smtps_port,
         http_port=None if http_port < 0 else http_port,
+        pop3_port=None if pop3_port < 0 else pop3_port,
+        pop3s_port=None if pop3s_port < 0 else pop3s_port,
+        pop3_timeout=pop3_timeout,
         hostname=hostname,
         users=users,
         strict=users is not None,

@@ -17,6 +17,8 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from mailtrap_py.message import Message
+from mailtrap_py.pop3 import DEFAULT_IDLE_TIMEOUT as DEFAULT_POP3_TIMEOUT
+from mailtrap_py.pop3 import MaildropLocks, POP3Service
 from mailtrap_py.query import Criteria, describe_arrivals
 from mailtrap_py.smtp import SMTPPolicy, SMTPService
 from mailtrap_py.smtp.policy import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_TIMEOUT
@@ -29,7 +31,7 @@ DEFAULT_WAIT_TIMEOUT = 5.0
 
 
 class Service(Protocol):
-    """A listening service on the server's loop (SMTP, SMTPS, and more to come)."""
+    """A listening service on the server's loop (SMTP, SMTPS, POP3, POP3S, ...)."""
 
     async def start(self, host: str, port: int) -> int:
         """Listen on host:port (0: a free port); return the bound port."""
@@ -47,7 +49,7 @@ class MailTimeout(AssertionError):
 
 
 class MailServer:
-    """SMTP (plain+STARTTLS) and SMTPS over one in-memory store.
+    """SMTP (plain+STARTTLS), SMTPS, POP3 (plain+STLS) and POP3S over one store.
 
     Every port defaults to 0, an ephemeral port; read the bound one after start.
     A port of None turns that service off. The host defaults to 127.0.0.1: bind a
@@ -61,6 +63,8 @@ class MailServer:
         smtp_port: int | None = 0,
         smtps_port: int | None = 0,
         http_port: int | None = 0,
+        pop3_port: int | None = 0,
+        pop3s_port: int | None = 0,
         hostname: str = "localhost",
         users: Mapping[str, str] | None = None,
         strict: bool = False,
@@ -68,6 +72,7 @@ class MailServer:
         starttls_required: bool = False,
         max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
         smtp_timeout: float = DEFAULT_TIMEOUT,
+        pop3_timeout: float = DEFAULT_POP3_TIMEOUT,
         max_messages: int | None = None,
         catchall_login: str | None = None,
         store: Store | None = None,
@@ -90,7 +95,17 @@ class MailServer:
             timeout=smtp_timeout,
             hostname=hostname,
         )
-        self._want_ports = {"smtp": smtp_port, "smtps": smtps_port, "http": http_port}
+        self.hostname = hostname
+        self.pop3_timeout = pop3_timeout
+        # RFC 1939 section 4: one session per maildrop, whichever port it came in on.
+        self.pop3_locks = MaildropLocks()
+        self._want_ports = {
+            "smtp": smtp_port,
+            "smtps": smtps_port,
+            "pop3": pop3_port,
+            "pop3s": pop3s_port,
+            "http": http_port,
+        }
         self._ports: dict[str, int] = {}
         self._services: list[Service] = []
         self._certificates: Certificates | None = None
@@ -122,6 +137,14 @@ class MailServer:
         """Base URL of the HTTP API and web page, e.g. `http://127.0.0.1:8025`."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.http_port}"
+
+    @property
+    def pop3_port(self) -> int:
+        return self._port("pop3")
+
+    @property
+    def pop3s_port(self) -> int:
+        return self._port("pop3s")
 
     @property
     def ports(self) -> dict[str, int]:
@@ -244,6 +267,15 @@ class MailServer:
                     ports=lambda: dict(self._ports),
                     max_message_size=self.smtp_policy.max_message_size,
                 )
+            )
+        if name in ("pop3", "pop3s"):
+            return POP3Service(
+                self.store,
+                locks=self.pop3_locks,
+                hostname=self.hostname,
+                tls_context=tls_context,
+                implicit_tls=name == "pop3s",
+                idle_timeout=self.pop3_timeout,
             )
         raise ValueError(f"unknown service {name!r}")  # pragma: no cover
 

@@ -34,15 +34,19 @@ INBOX = "INBOX"
 # client that cached the old folder sees the change instead of stale UIDs.
 _uidvalidity = itertools.count(int(time.time()))
 
-ChangeKind = Literal["added", "deleted", "cleared", "accounts"]
+# "expunged": messages left one account's folder (POP3 QUIT, IMAP EXPUNGE) but stay
+# in the capture log; `Change.account` and `Change.folder` say whose.
+ChangeKind = Literal["added", "deleted", "cleared", "accounts", "expunged"]
 
 
 @dataclass(frozen=True)
 class Change:
-    """What changed. `messages` holds the added or deleted messages."""
+    """What changed. `messages` holds the added, deleted or expunged messages."""
 
     kind: ChangeKind
     messages: tuple[Message, ...] = ()
+    account: str | None = None
+    folder: str | None = None
 
 
 Subscriber = Callable[[Change], None]
@@ -201,6 +205,33 @@ class Store:
             self.accounts = {}
             self._generation += 1
             self._publish_locked(Change("cleared"))
+
+    def expunge(self, account: Account, folder: Folder, uids: Iterable[int]) -> list[Entry]:
+        """Remove the entries with these UIDs from one account's folder.
+
+        The capture log keeps the messages: only this mailbox forgets them. If the
+        account or folder is no longer the store's (a `clear()` came in between),
+        nothing is removed, so stale UIDs never hit a newer folder's entries.
+        Returns the removed entries.
+        """
+        wanted = set(uids)
+        with self.lock:
+            current = self.accounts.get(account.address)
+            if current is not account or account.folders.get(folder.name) is not folder:
+                return []
+            gone = [e for e in folder.entries if e.uid in wanted]
+            if gone:
+                folder.entries = [e for e in folder.entries if e.uid not in wanted]
+                folder.highest_modseq += 1
+                self._publish_locked(
+                    Change(
+                        "expunged",
+                        tuple(e.message for e in gone),
+                        account=account.address,
+                        folder=folder.name,
+                    )
+                )
+            return gone
 
     def _remove_locked(self, doomed: list[Message]) -> None:
         seqs = {m.seq for m in doomed}

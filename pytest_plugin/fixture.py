@@ -19,9 +19,10 @@ _addresses = itertools.count(1)
 class Mailtrap:
     """The mail server as one test sees it: cleared before the test starts.
 
-    The app under test sends to `host:smtp_port`; the test waits for and asserts
-    on what arrived. Criteria are those of `MailServer.wait_for`: to, sender,
-    from_, cc, bcc, subject, text, html, body, header, has_attachment, where.
+    The app under test sends to `host:smtp_port` (and may read over POP3 from
+    `host:pop3_port`); the test waits for and asserts on what arrived. Criteria
+    are those of `MailServer.wait_for`: to, sender, from_, cc, bcc, subject, text,
+    html, body, header, has_attachment, where.
     """
 
     def __init__(
@@ -53,6 +54,14 @@ class Mailtrap:
     def api_url(self) -> str:
         """Base URL of the HTTP API, e.g. `http://127.0.0.1:41234` (append `/api/v1/...`)."""
         return self.server.api_url
+
+    @property
+    def pop3_port(self) -> int:
+        return self.server.pop3_port
+
+    @property
+    def pop3s_port(self) -> int:
+        return self.server.pop3s_port
 
     @property
     def ca_pem(self) -> bytes:

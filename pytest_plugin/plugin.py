@@ -21,6 +21,8 @@ _OPTIONS = (
     ("smtp_port", int, 0, "SMTP port (0: a free port; under xdist gwN uses port + 100*N)"),
     ("smtps_port", int, 0, "SMTPS (implicit TLS) port, as for smtp_port"),
     ("http_port", int, 0, "HTTP API port, as for smtp_port"),
+    ("pop3_port", int, 0, "POP3 port (plain, with STLS), as for smtp_port"),
+    ("pop3s_port", int, 0, "POP3S (implicit TLS) port, as for smtp_port"),
     ("timeout", float, 5.0, "default seconds mailtrap.wait_for() waits"),
 )
 
@@ -78,6 +80,8 @@ def mailtrap_server(pytestconfig: pytest.Config) -> Iterator[MailServer]:
         smtp_port=_port(pytestconfig, "smtp_port"),
         smtps_port=_port(pytestconfig, "smtps_port"),
         http_port=_port(pytestconfig, "http_port"),
+        pop3_port=_port(pytestconfig, "pop3_port"),
+        pop3s_port=_port(pytestconfig, "pop3s_port"),
     )
     with server:
         yield server

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian mail clients the interop tests drive (swaks with its TLS
-# module, curl), if they are missing.
+# module, curl, fetchmail, getmail6), if they are missing. Dovecot, the POP3
+# benchmark's reference server, is not here: bench/pop3_retr.py installs it.
 # Idempotent and quiet when everything is there; needs root (or sudo) otherwise.
 set -euo pipefail
 packages=()
 command -v swaks >/dev/null 2>&1 || packages+=(swaks)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
+command -v fetchmail >/dev/null 2>&1 || packages+=(fetchmail)
+command -v getmail >/dev/null 2>&1 || packages+=(getmail6)
 # swaks only recommends its TLS module; without it every swaks TLS test fails.
 perl -MNet::SSLeay -e1 >/dev/null 2>&1 || packages+=(libnet-ssleay-perl)
 [ ${#packages[@]} -eq 0 ] && exit 0

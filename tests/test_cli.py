@@ -8,6 +8,7 @@ No sleeps: every wait is on a line of output or a process exit, with a timeout.
 from __future__ import annotations
 
 import os
+import poplib
 import queue
 import re
 import signal
@@ -191,11 +192,22 @@ def test_version_prints_the_version():
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_serve_on_port_0_prints_the_bound_port_serves_and_stops_cleanly(sig):
-    with Serve("--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1") as serve:
+    with Serve(
+        "--smtp-port",
+        "0",
+        "--smtps-port",
+        "-1",
+        "--pop3-port",
+        "-1",
+        "--pop3s-port",
+        "-1",
+        "--http-port",
+        "-1",
+    ) as serve:
         serve.wait_ready()
         assert serve.stdout[0] == f"mailtrap-py {__version__}"
         assert serve.host == "127.0.0.1"
-        assert list(serve.ports) == ["smtp"]  # -1 turned SMTPS off
+        assert list(serve.ports) == ["smtp"]  # -1 turned SMTPS and both POP3s off
         port = serve.ports["smtp"]
         assert port > 0
 
@@ -215,13 +227,21 @@ def test_serve_on_port_0_prints_the_bound_port_serves_and_stops_cleanly(sig):
 
 
 def test_serve_takes_its_ports_from_the_environment():
-    env = clean_env(MAILTRAP_SMTP_PORT="0", MAILTRAP_SMTPS_PORT="0", MAILTRAP_HTTP_PORT="0")
+    env = clean_env(
+        MAILTRAP_SMTP_PORT="0",
+        MAILTRAP_SMTPS_PORT="0",
+        MAILTRAP_POP3_PORT="0",
+        MAILTRAP_POP3S_PORT="0",
+        MAILTRAP_HTTP_PORT="0",
+    )
     with Serve(env=env) as serve:
         serve.wait_ready()
-        assert set(serve.ports) == {"smtp", "smtps", "http"}
+        assert set(serve.ports) == {"smtp", "smtps", "pop3", "pop3s", "http"}
         assert serve.ports["http"] not in (0, 8025)
         assert serve.ports["smtp"] not in (0, 1025)
         assert serve.ports["smtps"] not in (0, 1465)
+        assert serve.ports["pop3"] not in (0, 1110)
+        assert serve.ports["pop3s"] not in (0, 1995)
         assert serve.ca_path and Path(serve.ca_path).is_file()
 
         # The CA it prints is the one that verifies it, on both ports.
@@ -233,6 +253,19 @@ def test_serve_takes_its_ports_from_the_environment():
         ) as client:
             refused = client.sendmail("app@example.com", ["bob@example.com"], b"Subject: x\r\n\r\n")
         assert refused == {}
+
+        # Both POP3 ports serve the same store; POP3S verifies with the same CA.
+        pop = poplib.POP3(serve.host, serve.ports["pop3"], timeout=TIMEOUT)
+        pop.stls(context)
+        pop.user("ann@example.com")
+        pop.pass_("any")
+        assert pop.stat()[0] == 1
+        pop.quit()
+        pops = poplib.POP3_SSL(serve.host, serve.ports["pop3s"], context=context, timeout=TIMEOUT)
+        pops.user("bob@example.com")
+        pops.pass_("any")
+        assert pops.retr(1)[1] == [b"Subject: x", b""]
+        pops.quit()
         assert serve.stop() == 0, str(serve)
     assert serve.stdout[-1] == "stopped"
 
@@ -245,7 +278,20 @@ def users_file(tmp_path: Path) -> Path:
 
 
 def test_serve_users_file_makes_login_strict(users_file: Path):
-    with Serve("--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1", "--users", str(users_file)) as serve:
+    with Serve(
+        "--smtp-port",
+        "0",
+        "--smtps-port",
+        "-1",
+        "--pop3-port",
+        "0",
+        "--pop3s-port",
+        "-1",
+        "--http-port",
+        "-1",
+        "--users",
+        str(users_file),
+    ) as serve:
         serve.wait_ready()
         host, port = serve.host, serve.ports["smtp"]
         for user, password in [
@@ -261,13 +307,29 @@ def test_serve_users_file_makes_login_strict(users_file: Path):
         for user, password in [("ann@example.com", "secret"), ("bob@example.com", " pa:ss word")]:
             code, _ = send_raw(host, port, login=(user, password))
             assert code == 250
+        # POP3 logins follow the same file.
+        for user, password, good in [
+            ("mallory@example.com", "secret", False),
+            ("ann@example.com", "wrong", False),
+            ("bob@example.com", " pa:ss word", True),
+        ]:
+            pop = poplib.POP3(host, serve.ports["pop3"], timeout=TIMEOUT)
+            pop.user(user)
+            if good:
+                assert pop.pass_(password).startswith(b"+OK")
+            else:
+                with pytest.raises(poplib.error_proto, match=r"\[AUTH\]"):
+                    pop.pass_(password)
+            pop.quit()
         assert serve.stop() == 0, str(serve)
 
 
 def test_serve_rejects_a_malformed_users_file(tmp_path: Path):
     path = tmp_path / "users.txt"
     path.write_text("ann@example.com:secret\njust-a-name\n")
-    result = run_cli("serve", "--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1", "--users", str(path))
+    result = run_cli(
+        "serve", "--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1", "--users", str(path)
+    )
     assert result.returncode == 2, outcome(result)
     assert f"{path}:2: expected address:password" in result.stderr
     assert "Traceback" not in result.stderr
@@ -278,7 +340,9 @@ def test_serve_on_a_taken_port_says_so_and_exits_non_zero():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_cli("serve", "--smtp-port", str(port), "--smtps-port", "-1", "--http-port", "-1")
+        result = run_cli(
+            "serve", "--smtp-port", str(port), "--smtps-port", "-1", "--http-port", "-1"
+        )
     assert result.returncode == 1, outcome(result)
     assert "cannot start" in result.stderr
     assert str(port) in result.stderr
@@ -459,7 +523,18 @@ def test_serve_reads_back_over_http_and_stops_on_sigterm():
     """The issue's end-to-end: SMTP in, HTTP out, SIGTERM, exit 0."""
     import httpx
 
-    with Serve("--smtp-port", "0", "--smtps-port", "-1", "--http-port", "0") as serve:
+    with Serve(
+        "--smtp-port",
+        "0",
+        "--smtps-port",
+        "-1",
+        "--pop3-port",
+        "-1",
+        "--pop3s-port",
+        "-1",
+        "--http-port",
+        "0",
+    ) as serve:
         serve.wait_ready()
         api = f"http://{serve.host}:{serve.ports['http']}/api/v1"
         code, reply = send_raw(serve.host, serve.ports["smtp"], to="cli@example.com")

@@ -183,6 +183,30 @@ def test_timeout(mailtrap):
     result.stdout.fnmatch_lines(["*Timed out after 0.05s*"])
 
 
+def test_pop3_ports_from_ini_and_command_line(pytester: pytest.Pytester):
+    pop3, pop3s = free_port(), free_port()
+    pytester.makeini(INI + f"mailtrap_pop3_port = {pop3}\n")
+    pytester.makepyfile(
+        SEND
+        + f"""
+import poplib
+
+def test_pop3(mailtrap):
+    assert (mailtrap.pop3_port, mailtrap.pop3s_port) == ({pop3}, {pop3s})
+    send(mailtrap, subject="over pop3")
+    client = poplib.POP3_SSL(
+        mailtrap.host, mailtrap.pop3s_port, context=mailtrap.client_ssl_context()
+    )
+    client.user("ann@example.com")
+    client.pass_("any")
+    assert b"Subject: over pop3" in client.retr(1)[1]
+    client.quit()
+"""
+    )
+    result = pytester.runpytest(f"--mailtrap-pop3s-port={pop3s}")
+    result.assert_outcomes(passed=1)
+
+
 def test_xdist_gives_each_worker_its_own_server(pytester: pytest.Pytester):
     base = free_port()
     pytester.makepyfile(

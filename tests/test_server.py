@@ -42,8 +42,10 @@ def test_ephemeral_ports_are_readable_and_distinct():
             "smtp": server.smtp_port,
             "smtps": server.smtps_port,
             "http": server.http_port,
+            "pop3": server.pop3_port,
+            "pop3s": server.pop3s_port,
         }
-        assert len(set(server.ports.values())) == 3
+        assert len(set(server.ports.values())) == 5
         assert server.api_url == f"http://127.0.0.1:{server.http_port}"
         assert server.host == "127.0.0.1"
 

@@ -534,3 +534,37 @@ async def test_wait_for_async_times_out_with_fewer_and_unsubscribes() -> None:
     store.deliver(make("later"))
     assert len(changes) == 1
     assert store._subscribers == [changes.append]
+
+
+def test_expunge_removes_from_one_folder_only_and_says_whose():
+    store = Store()
+    first, second = make("a", "ann@example.com", "bob@example.com"), make("b")
+    store.deliver(first)
+    store.deliver(second)
+    ann = store.account("ann@example.com")
+    assert ann is not None
+    folder = ann.inbox
+    modseq = folder.highest_modseq
+    changes = recorder(store)
+    gone = store.expunge(ann, folder, [folder.entries[0].uid, 999])
+    assert [e.message for e in gone] == [first]
+    assert inbox_subjects(store, "ann@example.com") == ["b"]
+    assert inbox_subjects(store, "bob@example.com") == ["a"]  # bob's copy stays
+    assert store.messages == [first, second]  # and so does the capture log
+    assert folder.highest_modseq > modseq
+    assert changes == [Change("expunged", (first,), account="ann@example.com", folder=INBOX)]
+    # Nothing left to remove: no change published.
+    assert store.expunge(ann, folder, [999]) == []
+    assert len(changes) == 1
+
+
+def test_expunge_ignores_a_folder_the_store_no_longer_has():
+    store = Store()
+    store.deliver(make("old"))
+    ann = store.account("ann@example.com")
+    assert ann is not None
+    stale = ann.inbox
+    store.clear()
+    store.deliver(make("new"))  # UID 1 again, in a new folder
+    assert store.expunge(ann, stale, [1]) == []
+    assert inbox_subjects(store, "ann@example.com") == ["new"]

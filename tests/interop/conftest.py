@@ -1,4 +1,5 @@
-"""Helpers for the interop tests: real mail clients from Debian (swaks, curl).
+"""Helpers for the interop tests: real mail clients from Debian (swaks, curl,
+fetchmail, getmail6).
 
 House rule: locally a missing client skips its tests (with the reason shown by
 `-ra`), but in CI (`CI=true`, set by `.ci/run`) it fails them: a CI run that
@@ -86,12 +87,28 @@ def curl(require_tool: Callable[[str], str]) -> str:
 
 
 @pytest.fixture
+def fetchmail(require_tool: Callable[[str], str]) -> str:
+    return require_tool("fetchmail")
+
+
+@pytest.fixture
+def getmail(require_tool: Callable[[str], str]) -> str:
+    """getmail6's `getmail` (Debian package getmail6)."""
+    return require_tool("getmail")
+
+
+@pytest.fixture
 def run() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run a client to completion: captured output, text, and a timeout."""
 
-    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+    def run(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            list(argv), capture_output=True, text=True, timeout=CLIENT_TIMEOUT, check=False
+            list(argv),
+            capture_output=True,
+            text=True,
+            timeout=CLIENT_TIMEOUT,
+            check=False,
+            env=env,
         )
 
     return run

@@ -1,0 +1,92 @@
+"""One listening POP3 socket (plain with STLS, or implicit TLS) on the running loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+
+from mailtrap_py.pop3.session import MaildropLocks
+from mailtrap_py.pop3.transport import DEFAULT_IDLE_TIMEOUT, POP3Protocol
+from mailtrap_py.store import Store
+
+log = logging.getLogger("mailtrap_py.pop3")
+
+# How long stop() waits for aborted connections to unwind before giving up.
+_STOP_GRACE = 5.0
+# Loop iterations stop() lets pass so queued connection callbacks can run.
+_SETTLE_ROUNDS = 3
+
+
+class POP3Service:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        locks: MaildropLocks | None = None,
+        hostname: str = "localhost",
+        tls_context: ssl.SSLContext | None,
+        implicit_tls: bool = False,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    ) -> None:
+        if implicit_tls and tls_context is None:
+            raise ValueError("implicit TLS needs a TLS context")
+        self.store = store
+        # Shared between the POP3 and POP3S services: one maildrop, one lock.
+        self.locks = locks if locks is not None else MaildropLocks()
+        self.hostname = hostname
+        self.tls_context = tls_context
+        self.implicit_tls = implicit_tls
+        self.idle_timeout = idle_timeout
+        self.connections: set[POP3Protocol] = set()
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen on host:port (0 picks a free port); returns the bound port."""
+        loop = asyncio.get_running_loop()
+
+        def make_protocol() -> POP3Protocol:
+            return POP3Protocol(
+                self.store,
+                self.locks,
+                hostname=self.hostname,
+                tls_context=self.tls_context,
+                implicit_tls=self.implicit_tls,
+                idle_timeout=self.idle_timeout,
+                connections=self.connections,
+            )
+
+        self._server = await loop.create_server(
+            make_protocol,
+            host,
+            port,
+            ssl=self.tls_context if self.implicit_tls else None,
+            reuse_address=True,
+        )
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        return self.port
+
+    async def stop(self) -> None:
+        """Stop listening, drop open connections, and wait for what they left running."""
+        if self._server is None:
+            return
+        # As SMTPService.stop: stop accepting, let accepted connections finish their
+        # set-up, then close. Closing first races asyncio's accept task on Python <
+        # 3.12 and leaks a socket.
+        loop = asyncio.get_running_loop()
+        for sock in self._server.sockets:
+            loop.remove_reader(sock.fileno())
+        for _ in range(_SETTLE_ROUNDS):
+            await asyncio.sleep(0)
+        self._server.close()
+        tasks = [t for t in (p.abort() for p in list(self.connections)) if t is not None]
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=_STOP_GRACE)
+            for task in pending:  # pragma: no cover - a task ignoring cancellation
+                log.warning("POP3 connection task did not stop: %r", task)
+        # Aborted transports close their sockets in callbacks queued with call_soon.
+        for _ in range(_SETTLE_ROUNDS):
+            await asyncio.sleep(0)
+        await self._server.wait_closed()
+        self._server = None
