@@ -52,7 +52,11 @@ async def get_account(request: Request, address: str) -> AccountOut:
     return _out(store, account)
 
 
-@router.post("/accounts", status_code=201)
+@router.post(
+    "/accounts",
+    status_code=201,
+    responses={400: {"model": ErrorOut, "description": "The body is not JSON."}},
+)
 async def declare_account(request: Request, body: NewAccount) -> AccountOut:
     """Declare a user with a password: from now on that user must give it (and, on a
     strict server, only declared users may log in)."""

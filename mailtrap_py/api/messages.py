@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from datetime import datetime
+from email.utils import getaddresses
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from mailtrap_py.api.app import context_of
@@ -139,7 +142,13 @@ async def get_text(request: Request, message_id: str) -> Response:
 
 @router.get(
     "/messages/{message_id}/parts/{part}",
-    responses={**NOT_FOUND, 200: {"content": {"application/octet-stream": {}}}},
+    responses={
+        **NOT_FOUND,
+        200: {
+            "description": "The decoded content, served as the part's own type.",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        },
+    },
     response_class=Response,
 )
 async def get_part(request: Request, message_id: str, part: str) -> Response:
@@ -147,10 +156,10 @@ async def get_part(request: Request, message_id: str, part: str) -> Response:
     message = _get(request, message_id)
     for attachment in message.attachments:
         if attachment.part == part:
-            filename = (attachment.filename or f"part-{part}").replace('"', "")
+            filename = attachment.filename or f"part-{part}"
             return Response(
                 attachment.content,
-                media_type=attachment.content_type,
+                media_type=_media_type(attachment.content_type),
                 headers={
                     "Content-Disposition": f'attachment; filename="{_ascii(filename)}"; '
                     f"filename*=UTF-8''{_quote(filename)}",
@@ -209,11 +218,26 @@ async def inject_message(
         chunks.append(chunk)
     raw = b"".join(chunks)
     if not raw:
-        raise HTTPException(422, "empty body: send the raw message as message/rfc822")
+        # The shape of every other 422 (FastAPI's validation error), as documented.
+        raise RequestValidationError(
+            [
+                {
+                    "type": "missing",
+                    "loc": ("body",),
+                    "msg": "empty body: send the raw message as message/rfc822",
+                    "input": None,
+                }
+            ]
+        )
     message = Message(raw, sender=sender, recipients=to or [], peer=_peer(request))
     if not to:
-        found = [str(a) for a in (*message.to, *message.cc)]
+        # As `sendmail -t` does: To, Cc and Bcc. Message.bcc is the envelope's blind
+        # copies, so the Bcc header is read here.
+        blind = [addr for _, addr in getaddresses(message.headers.get_all("bcc")) if addr]
+        found = [str(a) for a in (*message.to, *message.cc)] + blind
         message.recipients = tuple(dict.fromkeys(found))
+    if not sender and message.from_ is not None:
+        message.sender = message.from_.addr
     ctx.store.deliver(message)
     return MessageSummary.of(message)
 
@@ -222,6 +246,7 @@ async def inject_message(
     "/wait",
     responses={
         **BAD_QUERY,
+        404: {"model": ErrorOut, "description": "No message with the `after` id."},
         408: {"model": ErrorOut, "description": "Nothing matched before the timeout."},
         503: {"model": ErrorOut, "description": "The server is stopping."},
     },
@@ -277,8 +302,22 @@ def _peer(request: Request) -> str | None:
     return f"{client.host}:{client.port}" if client else None
 
 
+# A captured file name or content type is the sender's text: a control character
+# (CR LF above all) in a response header is a header injection, or a server error
+# when the HTTP library refuses it.
+_UNSAFE_IN_QUOTED = re.compile(r'[\x00-\x1f\x7f"\\]')
+_MEDIA_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
 def _ascii(text: str) -> str:
-    return text.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    """`text` fit for a quoted-string: ASCII, no control characters, quotes or backslashes."""
+    ascii_text = text.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    return _UNSAFE_IN_QUOTED.sub("_", ascii_text)
+
+
+def _media_type(content_type: str) -> str:
+    """The part's type if it is a well-formed type/subtype, else octet-stream."""
+    return content_type if _MEDIA_TYPE.fullmatch(content_type) else "application/octet-stream"
 
 
 def _quote(text: str) -> str:
