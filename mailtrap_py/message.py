@@ -190,14 +190,19 @@ class Message:
         found = self._summary
         if found is None:
             view = self._view or _ParsedView(_header_block(self.raw), ())
+            from_ = _pair(view.from_) if view.from_ is not None else None
+            to = tuple(map(_pair, view.to))
             found = self._summary = _Summary(
                 view.subject,
-                _pair(view.from_) if view.from_ is not None else None,
-                tuple(map(_pair, view.to)),
+                from_,
+                to,
                 tuple(map(_pair, view.cc)),
                 tuple(map(_pair, view.reply_to)),
                 view.date,
                 view.message_id,
+                _fold(view.subject),
+                _fold(self.sender, *(from_ or ())),
+                _fold(*self.recipients, *(part for pair in to for part in pair)),
             )
         return found
 
@@ -285,10 +290,22 @@ class _Summary(NamedTuple):
     reply_to: tuple[tuple[str, str], ...]
     date: datetime | None
     message_id: str | None
+    # Case-folded search text, made once: a search over 100,000 messages cannot
+    # afford to fold each message's strings again for every query.
+    folded_subject: str
+    folded_from: str  # envelope sender, From address and name
+    folded_to: str  # envelope recipients, To addresses and names
 
 
 def _pair(address: Address) -> tuple[str, str]:
     return (address.addr, address.name)
+
+
+def _fold(*parts: str) -> str:
+    # NUL between parts: no needle spans two of them.
+    text = "\0".join(p for p in parts if p)
+    folded = text.casefold()
+    return text if folded == text else folded
 
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")

@@ -323,7 +323,7 @@ def _folded_subject(matcher: Caseless) -> Test:
     needle = matcher.folded
 
     def test(message: Message) -> bool:
-        return needle in message.summary_fields.subject.casefold()
+        return needle in message.summary_fields.folded_subject
 
     return test
 
@@ -342,13 +342,7 @@ def _folded_to_any(matcher: Caseless) -> Test:
     needle = matcher.folded
 
     def test(message: Message) -> bool:
-        for addr in message.recipients:
-            if needle in addr.casefold():
-                return True
-        for addr, name in message.summary_fields.to:
-            if needle in addr.casefold() or needle in name.casefold():
-                return True
-        return False
+        return needle in message.summary_fields.folded_to
 
     return test
 
@@ -357,10 +351,7 @@ def _folded_from_any(matcher: Caseless) -> Test:
     needle = matcher.folded
 
     def test(message: Message) -> bool:
-        if needle in message.sender.casefold():
-            return True
-        pair = message.summary_fields.from_
-        return pair is not None and (needle in pair[0].casefold() or needle in pair[1].casefold())
+        return needle in message.summary_fields.folded_from
 
     return test
 
