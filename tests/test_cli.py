@@ -245,7 +245,9 @@ def users_file(tmp_path: Path) -> Path:
 
 
 def test_serve_users_file_makes_login_strict(users_file: Path):
-    with Serve("--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1", "--users", str(users_file)) as serve:
+    with Serve(
+        "--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1", "--users", str(users_file)
+    ) as serve:
         serve.wait_ready()
         host, port = serve.host, serve.ports["smtp"]
         for user, password in [
@@ -267,7 +269,9 @@ def test_serve_users_file_makes_login_strict(users_file: Path):
 def test_serve_rejects_a_malformed_users_file(tmp_path: Path):
     path = tmp_path / "users.txt"
     path.write_text("ann@example.com:secret\njust-a-name\n")
-    result = run_cli("serve", "--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1", "--users", str(path))
+    result = run_cli(
+        "serve", "--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1", "--users", str(path)
+    )
     assert result.returncode == 2, outcome(result)
     assert f"{path}:2: expected address:password" in result.stderr
     assert "Traceback" not in result.stderr
@@ -278,7 +282,9 @@ def test_serve_on_a_taken_port_says_so_and_exits_non_zero():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_cli("serve", "--smtp-port", str(port), "--smtps-port", "-1", "--http-port", "-1")
+        result = run_cli(
+            "serve", "--smtp-port", str(port), "--smtps-port", "-1", "--http-port", "-1"
+        )
     assert result.returncode == 1, outcome(result)
     assert "cannot start" in result.stderr
     assert str(port) in result.stderr
