@@ -230,8 +230,12 @@ class Rule:
     def applies(self, protocol: str, stage: str, values: Iterable[str]) -> bool:
         if protocol != self.protocol:
             return False
-        if self.stage != stage and not (
-            self.stage == ANY_COMMAND and stage not in (CONNECT, GREETING)
+        if not (
+            self.stage == stage
+            or (self.stage == ANY_COMMAND and stage not in (CONNECT, GREETING))
+            # An EHLO rule covers HELO too: a client refused at EHLO falls back to
+            # HELO (RFC 5321 section 4.1.4), which should not slip past the rule.
+            or (protocol == "smtp" and self.stage == "EHLO" and stage == "HELO")
         ):
             return False
         return self._matcher is None or any(self._matcher(v) for v in values)
