@@ -63,6 +63,7 @@ def test_rules_added_in_python_show_over_http(mailtrap, api):
     [
         ({"spec": "smtp:RCPT:250"}, "4xx or 5xx"),
         ({"stage": "RCPT"}, "exactly one action"),
+        ({"code": 550}, "needs a stage"),
         ({"spec": "smtp:RCPT:550", "code": 550}, "either spec"),
         ({"stage": "RCPT", "code": 550, "match": "/[/"}, "regular expression"),
     ],

@@ -44,6 +44,8 @@ async def add_fault(request: Request, body: FaultIn) -> FaultOut:
         if fields:
             raise FaultError("give either spec or the rule's fields, not both")
         rule = parse_rule(body.spec)
+    elif body.stage is None:
+        raise FaultError("a rule needs a stage (or give spec)")
     else:
         fields.setdefault("disconnect", False)
         rule = Rule(**fields)
