@@ -436,3 +436,19 @@ def test_greylisting_with_an_injected_clock():
         assert attempt() == 250
         now[0] += 10_000
         assert attempt() == 250  # remembered
+
+
+def test_an_address_rule_ignores_who_is_logged_in(mailtrap):
+    mailtrap.faults.reject(stage="RCPT", match="ann@*")
+    with smtplib.SMTP(mailtrap.host, mailtrap.smtp_port, timeout=10) as client:
+        client.login("ann@example.com", "pw")
+        assert client.sendmail("ann@example.com", ["bob@example.com"], RAW) == {}
+    assert mailtrap.messages[0].auth_user == "ann@example.com"
+
+
+def test_a_command_rule_can_match_the_logged_in_user(mailtrap):
+    mailtrap.faults.reject(stage="NOOP", code=502, text="5.5.1 Not for you", match="ann@*")
+    with smtplib.SMTP(mailtrap.host, mailtrap.smtp_port, timeout=10) as client:
+        assert client.noop()[0] == 250
+        client.login("ann@example.com", "pw")
+        assert client.noop() == (502, b"5.5.1 Not for you")

@@ -128,12 +128,15 @@ class SMTPProtocol(SMTP):
         """Apply the fault rules for `stage`: throttle and delay as they say, hang
         up (this coroutine then ends cancelled), or return the reply to send
         instead of the normal one. None: go on as normal."""
+        # A pattern matches the addresses of MAIL, RCPT and DATA; at any other
+        # command, the logged-in user (if any).
+        user = None if address is not None or addresses else self._login()
         action = self.faults.decide(
             "smtp",
             stage,
             address=address,
             addresses=addresses or (),
-            user=self._login(),
+            user=user,
             peer=format_peer(self.session.peer if self.session else None),
         )
         if action is None:
