@@ -366,3 +366,26 @@ def test_recipient_policy_checks_its_numbers():
         RecipientPolicy(max_recipients=0)
     with pytest.raises(ValueError, match="greylist"):
         RecipientPolicy(greylist=-1)
+
+
+@pytest.mark.asyncio
+async def test_throttle_paces_writes_as_a_pop3_or_imap_transport_would_use_it():
+    import asyncio
+    import time
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await Throttle(20_000).write(writer.transport, b"x" * 10_000)  # type: ignore[arg-type]
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    started = time.monotonic()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    data = await reader.read()  # to EOF
+    took = time.monotonic() - started
+    writer.close()
+    await writer.wait_closed()
+    server.close()
+    await server.wait_closed()
+    assert len(data) == 10_000
+    assert 0.4 <= took < 5  # 10 KB at 20 KB/s: half a second
