@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from mailtrap_py.__about__ import __version__
+from mailtrap_py.faults import SPEC_HELP, FaultError, Rule, chaos_rules, parse_rule
 from mailtrap_py.pop3 import DEFAULT_IDLE_TIMEOUT as DEFAULT_POP3_TIMEOUT
 from mailtrap_py.server import MailServer
 from mailtrap_py.smtp.policy import DEFAULT_MAX_MESSAGE_SIZE
@@ -146,6 +147,51 @@ def read_users(path: Path) -> dict[str, str]:
     help="Keep at most this many messages, dropping the oldest.",
 )
 @click.option(
+    "--max-recipients",
+    envvar="MAILTRAP_MAX_RECIPIENTS",
+    type=click.IntRange(min=1),
+    default=None,
+    help="RCPT past this many in one message gets 452.",
+)
+@click.option(
+    "--allow-recipient",
+    "allowed_recipients",
+    multiple=True,
+    metavar="PATTERN",
+    help="Accept only recipients matching a glob or /regex/ (repeatable); others get 550.",
+)
+@click.option(
+    "--reject-unknown-users",
+    is_flag=True,
+    envvar="MAILTRAP_REJECT_UNKNOWN_USERS",
+    help="With --users: RCPT to an address not in the file gets 550.",
+)
+@click.option(
+    "--greylist",
+    envvar="MAILTRAP_GREYLIST",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="Greylisting: a first attempt gets 451, a retry SECONDS later passes.",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="RULE",
+    help="Inject a fault (repeatable), e.g. smtp:RCPT:550:bounce@* or smtp:DATA:451:times=2."
+    " See `mailtrap-py fault-syntax`.",
+)
+@click.option(
+    "--chaos",
+    is_flag=False,
+    flag_value="random",
+    default=None,
+    metavar="[SEED]",
+    help="MailHog Jim's random failures (drop 1% of connections, throttle 10%, reject 5% "
+    "of MAIL/RCPT/AUTH...); give a SEED to replay a run.",
+)
+@click.option(
     "--log-level",
     envvar="MAILTRAP_LOG_LEVEL",
     default="info",
@@ -167,11 +213,20 @@ def serve(
     starttls_required: bool,
     max_message_size: int,
     max_messages: int | None,
+    max_recipients: int | None,
+    allowed_recipients: tuple[str, ...],
+    reject_unknown_users: bool,
+    greylist: float | None,
+    faults: tuple[str, ...],
+    chaos: str | None,
     log_level: str,
 ) -> None:
     """Run the catch-all mail server until Ctrl-C or SIGTERM."""
     configure_logging(log_level)
     users = read_users(users_file) if users_file else None
+    if reject_unknown_users and users is None:
+        raise click.UsageError("--reject-unknown-users needs --users (who is known)")
+    rules = parse_faults(faults, chaos)
     server = MailServer(
         host=host,
         smtp_port=smtp_port,
@@ -187,11 +242,44 @@ def serve(
         starttls_required=starttls_required,
         max_message_size=max_message_size or None,
         max_messages=max_messages,
+        max_recipients=max_recipients,
+        allowed_recipients=allowed_recipients,
+        reject_unknown_users=reject_unknown_users,
+        greylist=greylist,
+        faults=rules,
     )
     try:
         asyncio.run(_serve(server))
     except OSError as error:  # typically the port is taken
         raise click.ClickException(f"cannot start: {error}") from error
+
+
+def parse_faults(specs: tuple[str, ...], chaos: str | None) -> list[Rule]:
+    """The rules of --fault (each in the compact syntax) and --chaos [SEED]."""
+    rules: list[Rule] = []
+    for spec in specs:
+        try:
+            rules.append(parse_rule(spec))
+        except FaultError as error:
+            raise click.BadParameter(str(error), param_hint="--fault") from error
+    if chaos is not None:
+        if chaos == "random":
+            seed = None
+        else:
+            try:
+                seed = int(chaos)
+            except ValueError:
+                raise click.BadParameter(
+                    f"{chaos!r} is not a seed (a whole number)", param_hint="--chaos"
+                ) from None
+        rules.extend(chaos_rules(seed))
+    return rules
+
+
+@main.command("fault-syntax")
+def fault_syntax() -> None:
+    """Explain the --fault rule syntax."""
+    click.echo(SPEC_HELP)
 
 
 def configure_logging(level: str) -> None:
@@ -218,6 +306,8 @@ async def _serve(server: MailServer) -> None:
         if "http" in server.ports:
             click.echo(f"  API    {server.api_url}/api/v1/messages (docs: {server.api_url}/docs)")
         click.echo(f"  CA for TLS clients: {server.ca_path}")
+        for rule in server.faults:
+            click.echo(f"  fault {rule.id}: {rule.spec()}")
         click.echo("Ctrl-C stops.", err=False)
         sys.stdout.flush()
         await stop.wait()

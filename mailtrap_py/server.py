@@ -11,17 +11,23 @@ import asyncio
 import logging
 import ssl
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
+from mailtrap_py.faults import FaultSet, Rule
 from mailtrap_py.message import Message
 from mailtrap_py.pop3 import DEFAULT_IDLE_TIMEOUT as DEFAULT_POP3_TIMEOUT
 from mailtrap_py.pop3 import MaildropLocks, POP3Service
 from mailtrap_py.query import Criteria, describe_arrivals
 from mailtrap_py.smtp import SMTPPolicy, SMTPService
-from mailtrap_py.smtp.policy import DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_TIMEOUT
+from mailtrap_py.smtp.policy import (
+    DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_TIMEOUT,
+    Greylist,
+    RecipientPolicy,
+)
 from mailtrap_py.store import Store
 from mailtrap_py.tls import Certificates, certificates
 
@@ -76,7 +82,19 @@ class MailServer:
         max_messages: int | None = None,
         catchall_login: str | None = None,
         store: Store | None = None,
+        faults: Iterable[Rule | str] = (),
+        max_recipients: int | None = None,
+        allowed_recipients: Sequence[str] = (),
+        reject_unknown_users: bool = False,
+        greylist: float | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """Recipient policies (see `RecipientPolicy`): `max_recipients` (452 past
+        it), `allowed_recipients` (glob or /regex/ patterns; others get 550),
+        `reject_unknown_users` (with strict: RCPT to an undeclared address gets
+        550), `greylist` (seconds before a retry passes; `clock` replaces
+        time.monotonic for it). `faults`: rules (or rule strings) to start with;
+        `server.faults` adds and removes them at run time."""
         self.host = host
         if store is not None and (strict or max_messages is not None or catchall_login):
             raise ValueError(
@@ -88,6 +106,23 @@ class MailServer:
         )
         for user, password in (users or {}).items():
             self.store.declare_user(user, password)
+        if reject_unknown_users and not self.store.strict:
+            raise ValueError(
+                "reject_unknown_users needs strict=True: only a strict server knows "
+                "which users exist"
+            )
+        if isinstance(allowed_recipients, str):
+            allowed_recipients = [allowed_recipients]
+        self.recipient_policy = RecipientPolicy(
+            max_recipients=max_recipients,
+            allowed_recipients=tuple(allowed_recipients),
+            reject_unknown_users=reject_unknown_users,
+            greylist=greylist,
+        )
+        self.greylist = (
+            None if greylist is None else Greylist(greylist, *([clock] if clock else []))
+        )
+        self.faults = FaultSet(faults)
         self.smtp_policy = SMTPPolicy(
             auth_required=auth_required,
             starttls_required=starttls_required,
@@ -252,7 +287,13 @@ class MailServer:
         """The service behind a port name; each protocol adds its names here."""
         if name in ("smtp", "smtps"):
             return SMTPService(
-                self.store, self.smtp_policy, tls_context=tls_context, implicit_tls=name == "smtps"
+                self.store,
+                self.smtp_policy,
+                tls_context=tls_context,
+                implicit_tls=name == "smtps",
+                faults=self.faults,
+                recipients=self.recipient_policy,
+                greylist=self.greylist,
             )
         if name == "http":
             # Imported here: FastAPI costs a few hundred ms to import, paid only by
@@ -266,6 +307,7 @@ class MailServer:
                     host=self.host,
                     ports=lambda: dict(self._ports),
                     max_message_size=self.smtp_policy.max_message_size,
+                    faults=self.faults,
                 )
             )
         if name in ("pop3", "pop3s"):

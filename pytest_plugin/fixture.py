@@ -8,6 +8,7 @@ import ssl
 from pathlib import Path
 from typing import Any
 
+from mailtrap_py.faults import FaultSet
 from mailtrap_py.message import Message
 from mailtrap_py.query import Criteria, describe_arrivals
 from mailtrap_py.server import MailServer
@@ -82,6 +83,15 @@ class Mailtrap:
         """An address no other test (or call) in this process gets."""
         local = _slug(name) if name else self._slug
         return f"{local}.{next(_addresses)}@{domain}"
+
+    # -- making it fail ------------------------------------------------------
+
+    @property
+    def faults(self) -> FaultSet:
+        """Fault rules: `mailtrap.faults.reject(stage="RCPT", code=550, match=...)`,
+        `fail(...)`, `delay(...)`, `disconnect(...)`, `throttle(...)`. Cleared after
+        every test."""
+        return self.server.faults
 
     # -- what arrived --------------------------------------------------------
 

@@ -43,7 +43,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "mailtrap(**options): run this test against its own MailServer(**options), "
-        "e.g. @pytest.mark.mailtrap(auth_required=True, users={'a@x.test': 'pw'})",
+        "e.g. @pytest.mark.mailtrap(auth_required=True, users={'a@x.test': 'pw'}) or "
+        "@pytest.mark.mailtrap(faults=['smtp:RCPT:550:bounce@*'])",
     )
 
 
@@ -107,8 +108,13 @@ def mailtrap(request: pytest.FixtureRequest) -> Iterator[Mailtrap]:
         return
     server = request.getfixturevalue("mailtrap_server")
     server.clear()
+    server.faults.clear()
     request.node.stash[_SERVER_KEY] = server
-    yield Mailtrap(server, timeout=timeout, test_name=request.node.name)
+    try:
+        yield Mailtrap(server, timeout=timeout, test_name=request.node.name)
+    finally:
+        # The next test starts without this one's fault rules, pass or fail.
+        server.faults.clear()
 
 
 @pytest.fixture

@@ -547,3 +547,72 @@ def test_serve_reads_back_over_http_and_stops_on_sigterm():
             assert client.get(f"{api}/health").json()["status"] == "ok"
         assert serve.stop(signal.SIGTERM) == 0, str(serve)
     assert serve.stdout[-1] == "stopped"
+
+
+# -- faults and policies ----------------------------------------------------------
+
+
+def test_fault_flags_parse_into_rules():
+    from mailtrap_py.cli import parse_faults
+
+    rules = parse_faults(("smtp:RCPT:550:bounce@*", "smtp:DATA:451:times=2"), None)
+    assert [r.spec() for r in rules] == ["smtp:RCPT:550:match=bounce@*", "smtp:DATA:451:times=2"]
+    chaos = parse_faults((), "7")
+    assert [r.probability for r in chaos] == [0.01, 0.1, 0.005, 0.05, 0.05, 0.05]
+    assert [r.seed for r in chaos] == [r.seed for r in parse_faults((), "7")]
+    assert len(parse_faults((), "random")) == 6
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fault", "smtp:RCPT:250"], "4xx or 5xx"),
+        (["--fault", "smtp:RCPT"], "expected [PROTOCOL:]STAGE:ACTION"),
+        (["--chaos", "lots"], "not a seed"),
+        (["--reject-unknown-users"], "needs --users"),
+    ],
+)
+def test_bad_fault_flags_are_usage_errors(args, message):
+    from click.testing import CliRunner
+
+    from mailtrap_py.cli import main
+
+    result = CliRunner().invoke(main, ["serve", *args], env=clean_env())
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_fault_syntax_command_documents_the_syntax():
+    result = run_cli("fault-syntax")
+    assert result.returncode == 0, outcome(result)
+    assert "smtp:RCPT:550:bounce@*" in result.stdout
+    assert "times=N" in result.stdout
+
+
+def test_serve_with_faults_and_policies_refuses_as_told():
+    args = ["--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1"]
+    args += [
+        "--fault",
+        "smtp:RCPT:550:bounce@*:text=5.1.1 Gone",
+        "--fault",
+        "smtp:DATA:451:times=1",
+    ]
+    args += ["--max-recipients", "2", "--allow-recipient", "*@example.com"]
+    with Serve(*args) as serve:
+        serve.wait_ready()
+        assert any("smtp:RCPT:550:match=bounce@*" in line for line in serve.stdout), str(serve)
+        with smtplib.SMTP(serve.host, serve.ports["smtp"], timeout=TIMEOUT) as client:
+            client.ehlo()
+            client.mail("app@example.com")
+            assert client.rcpt("bounce@example.com") == (550, b"5.1.1 Gone")
+            assert client.rcpt("eve@evil.test")[0] == 550
+            assert client.rcpt("a@example.com")[0] == 250
+            assert client.rcpt("b@example.com")[0] == 250
+            assert client.rcpt("c@example.com")[0] == 452
+            assert client.data(b"Subject: x\r\n\r\nx\r\n")[0] == 451
+            client.mail("app@example.com")
+            client.rcpt("a@example.com")
+            assert client.data(b"Subject: x\r\n\r\nx\r\n")[0] == 250
+        assert serve.stop(signal.SIGTERM) == 0, str(serve)
+    assert any("fault fired" in line for line in serve.stderr), str(serve)

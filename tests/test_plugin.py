@@ -284,3 +284,41 @@ def test_bad(mailtrap):
     )
     result = pytester.runpytest()
     result.stdout.fnmatch_lines(["*keyword options only*"])
+
+
+def test_fault_rules_end_with_their_test_and_the_marker_takes_them(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        SEND
+        + """
+import smtplib
+
+import pytest
+
+from mailtrap_py.faults import Rule
+
+
+def test_a_rule_that_would_break_the_next_test(mailtrap):
+    mailtrap.faults.reject(stage="RCPT")
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        send(mailtrap)
+
+
+def test_next_test_sends_freely(mailtrap):
+    assert len(mailtrap.faults) == 0
+    send(mailtrap)
+    mailtrap.assert_sent(count=1)
+
+
+@pytest.mark.mailtrap(faults=["smtp:RCPT:550:bounce@*", Rule(stage="DATA", code=452, times=1)])
+def test_marker_rules(mailtrap):
+    assert [r.spec() for r in mailtrap.faults] == [
+        "smtp:RCPT:550:match=bounce@*",
+        "smtp:DATA:452:times=1",
+    ]
+    with pytest.raises(smtplib.SMTPDataError):
+        send(mailtrap)
+    send(mailtrap)
+    mailtrap.assert_sent(count=1)
+"""
+    )
+    pytester.runpytest().assert_outcomes(passed=3)

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from mailtrap_py.__about__ import __version__
+from mailtrap_py.faults import FaultError, FaultSet
 from mailtrap_py.query import CriteriaError
 from mailtrap_py.store import Store
 
@@ -75,24 +76,25 @@ class ApiContext:
     host: str = "127.0.0.1"
     ports: Callable[[], dict[str, int]] = dict
     max_message_size: int | None = None
+    faults: FaultSet = field(default_factory=FaultSet)
     # Set when the server stops: long polls and event streams end at once instead
     # of holding the shutdown up.
     stopping: StopSignal = field(default_factory=StopSignal)
 
 
 def create_app(context: ApiContext) -> FastAPI:
-    from mailtrap_py.api import accounts, events, messages, system
+    from mailtrap_py.api import accounts, events, faults, messages, system
 
     app = FastAPI(
         title="mailtrap-py",
         version=__version__,
         description=(
             "Inspect the mail a mailtrap-py server captured: list, search, fetch raw "
-            "or parsed, wait for a message, follow events, manage accounts."
+            "or parsed, wait for a message, follow events, manage accounts, inject faults."
         ),
     )
     app.state.mailtrap = context
-    for module in (messages, events, accounts, system):
+    for module in (messages, events, accounts, faults, system):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.exception_handler(CriteriaError)
@@ -104,7 +106,7 @@ def create_app(context: ApiContext) -> FastAPI:
     # Starlette's 405 names only those of the one route it tried: keep a table.
     methods_by_path = [
         (compile_path(API_PREFIX + route.path)[0], frozenset(route.methods or ()))
-        for module in (messages, events, accounts, system)
+        for module in (messages, events, accounts, faults, system)
         for route in module.router.routes
         if isinstance(route, APIRoute)
     ]
@@ -120,6 +122,10 @@ def create_app(context: ApiContext) -> FastAPI:
                 headers = {**(error.headers or {}), "Allow": ", ".join(sorted(allowed))}
                 return JSONResponse({"detail": error.detail}, status_code=405, headers=headers)
         return await http_exception_handler(request, error)
+
+    @app.exception_handler(FaultError)
+    async def bad_rule(request: Request, error: FaultError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=400)
 
     return app
 

@@ -166,3 +166,44 @@ class Info(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+class FaultIn(BaseModel):
+    """A fault rule: `spec` in the CLI syntax, or the fields."""
+
+    spec: str | None = Field(None, examples=["smtp:RCPT:550:bounce@*"])
+    protocol: str | None = Field(None, description="smtp (default), pop3 or imap.")
+    stage: str | None = Field(
+        None, description="connect, greeting, a command name (RCPT, DATA, RETR...) or *."
+    )
+    code: int | str | None = Field(None, description="SMTP 4xx/5xx, -ERR, NO or BAD.")
+    text: str | None = None
+    delay: float | None = Field(None, ge=0)
+    disconnect: bool | None = None
+    throttle: int | None = Field(None, ge=1, description="Bytes per second.")
+    throttle_max: int | None = Field(None, ge=1)
+    match: str | None = Field(None, description="Address or user: glob, or /regex/.")
+    times: int | None = Field(None, ge=1)
+    every: int | None = Field(None, ge=1)
+    probability: float | None = Field(None, ge=0, le=1)
+    seed: int | None = None
+
+
+class FaultOut(BaseModel):
+    id: int
+    protocol: str
+    stage: str
+    action: str = Field(description="reply, delay, disconnect or throttle.")
+    code: int | str | None
+    text: str | None
+    delay: float | None
+    throttle: int | None
+    throttle_max: int | None
+    match: str | None
+    times: int | None
+    every: int | None
+    probability: float | None
+    seed: int | None
+    fired: int = Field(description="How often the rule fired.")
+    seen: int = Field(description="How many events it matched (fired or not).")
+    spec: str = Field(description="The rule in the CLI syntax.")

@@ -1,14 +1,20 @@
-"""The aiosmtpd handler: authentication, the EHLO reply, and capture after DATA."""
+"""The aiosmtpd handler: authentication, the EHLO reply, recipient policies, fault
+rules at MAIL, RCPT and DATA, and capture after DATA."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session, TLSSetupException
 
+from mailtrap_py.faults import FaultSet, Matcher
 from mailtrap_py.message import Message
+from mailtrap_py.smtp.policy import Greylist, RecipientPolicy
 from mailtrap_py.store import Store
+
+if TYPE_CHECKING:
+    from mailtrap_py.smtp.protocol import SMTPProtocol
 
 log = logging.getLogger("mailtrap_py.smtp")
 
@@ -24,8 +30,75 @@ def format_peer(peer: Any) -> str | None:
 class CaptureHandler:
     """Keeps every message accepted after DATA in the store, untouched."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        faults: FaultSet | None = None,
+        recipients: RecipientPolicy | None = None,
+        greylist: Greylist | None = None,
+    ) -> None:
         self.store = store
+        self.faults = faults if faults is not None else FaultSet()
+        self.recipients = recipients or RecipientPolicy()
+        self._allowed = [Matcher(p) for p in self.recipients.allowed_recipients]
+        self.greylist = greylist
+
+    # aiosmtpd sets the envelope itself only when a hook is missing; these hooks
+    # set it too, after the fault rules and policies had their say.
+
+    async def handle_MAIL(  # noqa: N802 - aiosmtpd's hook name
+        self,
+        server: SMTPProtocol,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        refusal = await server.fault("MAIL", address=address)
+        if refusal is not None:
+            return refusal
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self,
+        server: SMTPProtocol,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        refusal = await server.fault("RCPT", address=address)
+        if refusal is None:
+            refusal = self._recipient_refusal(session, envelope, address)
+        if refusal is not None:
+            log.info("RCPT %s refused: %s", address, refusal)
+            return refusal
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    def _recipient_refusal(self, session: Session, envelope: Envelope, address: str) -> str | None:
+        policy = self.recipients
+        if policy.max_recipients is not None and len(envelope.rcpt_tos) >= policy.max_recipients:
+            # RFC 5321 section 4.5.3.1.10: 452 for too many recipients, so the
+            # client sends the rest in another transaction.
+            return f"452 4.5.3 Too many recipients (at most {policy.max_recipients})"
+        if self._allowed and not any(match(address) for match in self._allowed):
+            return "550 5.1.1 Recipient address rejected: not allowed here"
+        if (
+            policy.reject_unknown_users
+            and self.store.strict
+            and self.store.password_of(address) is None
+        ):
+            return "550 5.1.1 Recipient address rejected: user unknown"
+        if self.greylist is not None:
+            peer = session.peer
+            ip = str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
+            return self.greylist.check(ip, envelope.mail_from or "", address)
+        return None
 
     async def handle_EHLO(  # noqa: N802 - aiosmtpd's hook name
         self,
@@ -45,8 +118,15 @@ class CaptureHandler:
         return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
-        self, server: SMTP, session: Session, envelope: Envelope
+        self, server: SMTPProtocol, session: Session, envelope: Envelope
     ) -> str:
+        # The data is in; a fault here answers instead of 250, and the message is
+        # not captured (or, on a disconnect, this coroutine never returns).
+        refusal = await server.fault(
+            "DATA", addresses=[envelope.mail_from or "", *envelope.rcpt_tos]
+        )
+        if refusal is not None:
+            return refusal
         raw = envelope.original_content
         assert raw is not None
         login = session.auth_data.login if isinstance(session.auth_data, LoginPassword) else None
@@ -84,13 +164,20 @@ class CaptureHandler:
         return f"451 4.3.0 Internal server error ({type(error).__name__})"
 
     def authenticate(
-        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+        self,
+        server: SMTPProtocol,
+        session: Session,
+        envelope: Envelope,
+        mechanism: str,
+        auth_data: Any,
     ) -> AuthResult:
         """aiosmtpd's `authenticator`: catch-all unless users are declared or strict."""
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         user = auth_data.login.decode("utf-8", "replace")
         password = auth_data.password.decode("utf-8", "replace")
+        if server.fault_at_auth(user):
+            return AuthResult(success=False, handled=False)  # the fault's reply goes out
         if self.store.check_login(user, password):
             return AuthResult(success=True, auth_data=auth_data)
         log.info("AUTH %s refused for %r from %s", mechanism, user, format_peer(session.peer))

@@ -6,8 +6,9 @@ import asyncio
 import logging
 import ssl
 
+from mailtrap_py.faults import FaultSet
 from mailtrap_py.smtp.handler import CaptureHandler
-from mailtrap_py.smtp.policy import SMTPPolicy
+from mailtrap_py.smtp.policy import Greylist, RecipientPolicy, SMTPPolicy
 from mailtrap_py.smtp.protocol import SMTPProtocol
 from mailtrap_py.store import Store
 
@@ -27,10 +28,15 @@ class SMTPService:
         *,
         tls_context: ssl.SSLContext | None,
         implicit_tls: bool = False,
+        faults: FaultSet | None = None,
+        recipients: RecipientPolicy | None = None,
+        greylist: Greylist | None = None,
     ) -> None:
         if implicit_tls and tls_context is None:
             raise ValueError("implicit TLS needs a TLS context")
-        self.handler = CaptureHandler(store)
+        self.handler = CaptureHandler(
+            store, faults=faults, recipients=recipients, greylist=greylist
+        )
         self.policy = policy
         self.tls_context = tls_context
         self.implicit_tls = implicit_tls
