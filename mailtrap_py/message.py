@@ -18,8 +18,10 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.header import decode_header, make_header
 from email.headerregistry import Address as _HeaderAddress
 from email.message import EmailMessage
+from email.parser import HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import cached_property
 from html.parser import HTMLParser
@@ -189,18 +191,22 @@ class Message:
         """
         found = self._summary
         if found is None:
-            view = self._view or _ParsedView(_header_block(self.raw), ())
-            from_ = _pair(view.from_) if view.from_ is not None else None
-            to = tuple(map(_pair, view.to))
+            fields = None if self._view is not None else _quick_fields(_header_block(self.raw))
+            if fields is None:
+                view = self._view or _ParsedView(_header_block(self.raw), ())
+                fields = (
+                    view.subject,
+                    _pair(view.from_) if view.from_ is not None else None,
+                    tuple(map(_pair, view.to)),
+                    tuple(map(_pair, view.cc)),
+                    tuple(map(_pair, view.reply_to)),
+                    view.date,
+                    view.message_id,
+                )
+            subject, from_, to = fields[0], fields[1], fields[2]
             found = self._summary = _Summary(
-                view.subject,
-                from_,
-                to,
-                tuple(map(_pair, view.cc)),
-                tuple(map(_pair, view.reply_to)),
-                view.date,
-                view.message_id,
-                _fold(view.subject),
+                *fields,
+                _fold(subject),
                 _fold(self.sender, *(from_ or ())),
                 _fold(*self.recipients, *(part for pair in to for part in pair)),
             )
@@ -299,6 +305,86 @@ class _Summary(NamedTuple):
 
 def _pair(address: Address) -> tuple[str, str]:
     return (address.addr, address.name)
+
+
+_COMPAT_HEADERS = HeaderParser(policy=email.policy.compat32)
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_Fields = tuple[
+    str,
+    "tuple[str, str] | None",
+    "tuple[tuple[str, str], ...]",
+    "tuple[tuple[str, str], ...]",
+    "tuple[tuple[str, str], ...]",
+    "datetime | None",
+    "str | None",
+]
+
+
+def _quick_fields(head: bytes) -> _Fields | None:
+    """The summary's fields from the header block with the stdlib's older parser.
+
+    `policy.default` builds a parse tree per header: 1-3 ms a message, a minute for
+    the first search over 100,000 messages. The compat32 parser with
+    `email.utils`/`email.header` reads the same well-formed headers 20 times faster.
+    Anything it might read differently (not UTF-8, parser defects, an address
+    header with a comment or group) returns None, and the full parser answers.
+    """
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    try:
+        msg = _COMPAT_HEADERS.parsestr(text)
+        if msg.defects:
+            return None
+
+        def first(name: str) -> str | None:
+            values = msg.get_all(name)
+            return _FOLD.sub("", str(values[0])).strip() if values else None
+
+        def pairs(name: str) -> tuple[tuple[str, str], ...] | None:
+            values = [_FOLD.sub("", str(v)) for v in msg.get_all(name) or ()]
+            if any(c in v for v in values for c in "();:\\"):
+                return None  # comments, groups, escapes: the full parser's job
+            found = []
+            for display, addr in getaddresses(values):
+                if not addr or "@" not in addr:
+                    return None
+                found.append((addr, _words(display)))
+            return tuple(found)
+
+        subject = _words(first("subject") or "")
+        lists = [pairs(name) for name in ("from", "to", "cc", "reply-to")]
+        if any(found is None for found in lists):
+            return None
+        from_list, to, cc, reply_to = lists
+        assert from_list is not None and to is not None and cc is not None
+        assert reply_to is not None
+        date_text = first("date")
+        date = None
+        if date_text:
+            try:
+                date = parsedate_to_datetime(date_text)
+            except (TypeError, ValueError, IndexError):
+                return None
+        return (
+            subject,
+            from_list[0] if from_list else None,
+            to,
+            cc,
+            reply_to,
+            date,
+            first("message-id"),
+        )
+    except Exception:
+        return None
+
+
+def _words(text: str) -> str:
+    """RFC 2047 encoded words decoded, as policy.default does for display."""
+    if "=?" not in text:
+        return text
+    return _clean(str(make_header(decode_header(text))))
 
 
 def _fold(*parts: str) -> str:

@@ -16,13 +16,14 @@ import itertools
 import logging
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from mailtrap_py.message import Message
-from mailtrap_py.query import Criteria
+from mailtrap_py.query import Caseless, Criteria
 
 log = logging.getLogger("mailtrap_py.store")
 
@@ -36,6 +37,50 @@ _uidvalidity = itertools.count(int(time.time()))
 
 # "expunged": messages left one account's folder (POP3 QUIT, IMAP EXPUNGE) but stay
 # in the capture log; `Change.account` and `Change.folder` say whose.
+# Search-language fields answered from a column (see Store.search).
+_COLUMNS = {"subject": "folded_subject", "from_any": "folded_from", "to_any": "folded_to"}
+_SEPARATOR = "\x01"
+
+
+class _Column:
+    """One string per message, joined into one text with the start of each.
+
+    `str.find` over one contiguous text runs at memory speed; a Python loop over
+    100,000 separate strings costs a few hundred nanoseconds a message (40 ms).
+    A column is never changed: extending it makes a new one.
+    """
+
+    __slots__ = ("starts", "text")
+
+    def __init__(self, text: str = "", starts: list[int] | None = None) -> None:
+        self.text = text
+        self.starts = starts or []
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def extended(self, values: list[str]) -> _Column:
+        starts = list(self.starts)
+        position = len(self.text)
+        for value in values:
+            starts.append(position)
+            position += len(value) + 1
+        return _Column(self.text + "".join(v + _SEPARATOR for v in values), starts)
+
+    def find_all(self, needle: str) -> list[int]:
+        """Indexes of the values that contain `needle` (no separator in it)."""
+        text, starts, hits = self.text, self.starts, []
+        count = len(starts)
+        position = text.find(needle)
+        while position >= 0:
+            index = bisect_right(starts, position) - 1
+            hits.append(index)
+            if index + 1 >= count:
+                break
+            position = text.find(needle, starts[index + 1])
+        return hits
+
+
 ChangeKind = Literal["added", "deleted", "cleared", "accounts", "expunged"]
 
 
@@ -140,6 +185,9 @@ class Store:
         # Bumped when messages leave the log, so incremental waiters rescan.
         self._generation = 0
         self._subscribers: list[Subscriber] = []
+        # Search columns: case-folded summary fields, aligned with the log's start.
+        self._columns: dict[str, _Column] = {}
+        self._columns_generation = 0
 
     # -- reading -------------------------------------------------------------
 
@@ -151,6 +199,56 @@ class Store:
 
     def __len__(self) -> int:
         return len(self._messages)
+
+    def search(self, criteria: Criteria) -> list[Message]:
+        """Messages matching `criteria`, in arrival order.
+
+        The same answer as `criteria.filter(store.messages)`, but a case-insensitive
+        term on the subject, sender or recipients (the search language's `subject:`,
+        `from:`, `to:`) is answered from a column of folded strings kept beside the
+        log: one C-level pass over 100,000 strings instead of a Python call per
+        message. The other terms then filter what is left.
+        """
+        for term in criteria.terms:
+            if (
+                isinstance(term.matcher, Caseless)
+                and term.field in _COLUMNS
+                and _SEPARATOR not in term.matcher.folded
+            ):
+                break
+        else:
+            return criteria.filter(self.messages)
+        messages, column = self._column(_COLUMNS[term.field])
+        hits = column.find_all(term.matcher.folded)
+        if term.negate:
+            excluded = set(hits)
+            picked = [m for i, m in enumerate(messages) if i not in excluded]
+        else:
+            picked = [messages[i] for i in hits]
+        rest = Criteria(tuple(t for t in criteria.terms if t is not term))
+        return rest.filter(picked) if rest else picked
+
+    def _column(self, name: str) -> tuple[list[Message], _Column]:
+        """The log and one folded summary field of each message, built on first use
+        and extended as mail arrives; a removal (generation change) starts it anew."""
+        with self.lock:
+            messages = list(self._messages)
+            generation = self._generation
+            if self._columns_generation != generation:
+                self._columns = {}
+                self._columns_generation = generation
+            column = self._columns.get(name) or _Column()
+        if len(column) < len(messages):
+            # Header summaries may need parsing: outside the lock, so delivery never
+            # waits on a search.
+            column = column.extended(
+                [getattr(m.summary_fields, name) for m in messages[len(column) :]]
+            )
+            with self.lock:
+                known = self._columns.get(name)
+                if self._columns_generation == generation and len(known or ()) < len(column):
+                    self._columns[name] = column
+        return messages, column
 
     def get(self, message_id: str) -> Message | None:
         with self.lock:

@@ -568,3 +568,43 @@ def test_expunge_ignores_a_folder_the_store_no_longer_has():
     store.deliver(make("new"))  # UID 1 again, in a new folder
     assert store.expunge(ann, stale, [1]) == []
     assert inbox_subjects(store, "ann@example.com") == ["new"]
+
+
+def test_search_answers_like_filter_for_column_terms_and_the_rest() -> None:
+    # Store.search answers subject:/from:/to: from folded columns; it must agree
+    # with the plain filter for every kind of term, negation, and later arrivals.
+    from mailtrap_py.query import Criteria
+
+    store = Store()
+
+    def deliver(i: int) -> None:
+        raw = (
+            f"From: Sender {i % 3} <s{i % 3}@example.com>\r\nTo: Ann <ann{i % 4}@example.com>\r\n"
+            f"Subject: {'Welcome' if i % 2 else 'Invoice'} {i}\r\n\r\nbody {i}\r\n"
+        ).encode()
+        store.deliver(
+            Message(raw, sender=f"env{i % 5}@example.com", recipients=[f"r{i % 6}@example.com"])
+        )
+
+    for i in range(40):
+        deliver(i)
+    queries = [
+        "subject:welcome",
+        "-subject:welcome",
+        "to:ann1",
+        "to:r5@",
+        "from:sender 2",
+        "from:env3",
+        "subject:invoice to:ann2",
+        "-to:ann1 from:s0",
+        "body:7",
+    ]
+    for query in queries:
+        criteria = Criteria.parse(query)
+        assert store.search(criteria) == criteria.filter(store.messages), query
+    for i in range(40, 50):  # the columns grow with new mail
+        deliver(i)
+    store.delete([store.messages[0].id])  # and start again after a removal
+    for query in queries:
+        criteria = Criteria.parse(query)
+        assert store.search(criteria) == criteria.filter(store.messages), query

@@ -70,13 +70,13 @@ async def list_messages(
 ) -> MessageList:
     """Summaries, newest first, of the messages matching `query` (all if empty)."""
     criteria = _criteria(query)
-    everything = context_of(request).store.messages
-    everything.reverse()
-    matching = criteria.filter(everything) if criteria else everything
+    store = context_of(request).store
+    matching = store.search(criteria) if criteria else store.messages
+    matching.reverse()
     page = matching[offset : offset + limit]
     return MessageList(
         total=len(matching),
-        unread=sum(1 for m in matching if not m.read),
+        unread=len(matching) - sum([m.read for m in matching]),
         count=len(page),
         offset=offset,
         messages=[MessageSummary.of(m) for m in page],
@@ -185,7 +185,7 @@ async def delete_messages(request: Request, query: QueryText = "") -> Deleted:
         count = len(store)
         store.clear()
         return Deleted(deleted=count)
-    doomed = _criteria(query).filter(store.messages)
+    doomed = store.search(_criteria(query))
     return Deleted(deleted=len(store.delete(m.id for m in doomed)))
 
 
