@@ -318,6 +318,7 @@ class MailServer:
                 tls_context=tls_context,
                 implicit_tls=name == "pop3s",
                 idle_timeout=self.pop3_timeout,
+                faults=self.faults,
             )
         raise ValueError(f"unknown service {name!r}")  # pragma: no cover
 

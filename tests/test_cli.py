@@ -590,6 +590,31 @@ def test_fault_syntax_command_documents_the_syntax():
     assert "times=N" in result.stdout
 
 
+def test_serve_with_pop3_faults_refuses_as_told():
+    args = ["--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1"]
+    args += ["--pop3-port", "0", "--pop3s-port", "-1"]
+    args += ["--fault", "pop3:PASS:-ERR:match=ann@*:times=1:text=[SYS/TEMP] Try: later"]
+    args += ["--fault", "pop3:RETR:disconnect:times=1"]
+    with Serve(*args) as serve:
+        serve.wait_ready()
+        assert any("pop3:RETR:disconnect:times=1" in line for line in serve.stdout), str(serve)
+        send_raw(serve.host, serve.ports["smtp"])
+        pop = poplib.POP3(serve.host, serve.ports["pop3"], timeout=TIMEOUT)
+        try:
+            pop.user("ann@example.com")
+            with pytest.raises(poplib.error_proto) as caught:
+                pop.pass_("x")
+            assert caught.value.args[0] == b"-ERR [SYS/TEMP] Try: later"
+            pop.user("ann@example.com")
+            pop.pass_("x")
+            with pytest.raises((poplib.error_proto, OSError)):
+                pop.retr(1)
+        finally:
+            pop.close()
+        assert serve.stop(signal.SIGTERM) == 0, str(serve)
+    assert any("fault fired at pop3 RETR" in line for line in serve.stderr), str(serve)
+
+
 def test_serve_with_faults_and_policies_refuses_as_told():
     args = ["--smtp-port", "0", "--smtps-port", "-1", "--http-port", "-1"]
     args += [

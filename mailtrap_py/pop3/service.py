@@ -6,6 +6,7 @@ import asyncio
 import logging
 import ssl
 
+from mailtrap_py.faults import FaultSet
 from mailtrap_py.pop3.session import MaildropLocks
 from mailtrap_py.pop3.transport import DEFAULT_IDLE_TIMEOUT, POP3Protocol
 from mailtrap_py.store import Store
@@ -28,6 +29,7 @@ class POP3Service:
         tls_context: ssl.SSLContext | None,
         implicit_tls: bool = False,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        faults: FaultSet | None = None,
     ) -> None:
         if implicit_tls and tls_context is None:
             raise ValueError("implicit TLS needs a TLS context")
@@ -38,6 +40,9 @@ class POP3Service:
         self.tls_context = tls_context
         self.implicit_tls = implicit_tls
         self.idle_timeout = idle_timeout
+        # The server's fault rules (shared with its other services), consulted by
+        # every connection at connect, greeting and each command.
+        self.faults = faults if faults is not None else FaultSet()
         self.connections: set[POP3Protocol] = set()
         self._server: asyncio.Server | None = None
         self.port = 0
@@ -55,6 +60,7 @@ class POP3Service:
                 implicit_tls=self.implicit_tls,
                 idle_timeout=self.idle_timeout,
                 connections=self.connections,
+                faults=self.faults,
             )
 
         self._server = await loop.create_server(
@@ -80,7 +86,7 @@ class POP3Service:
         for _ in range(_SETTLE_ROUNDS):
             await asyncio.sleep(0)
         self._server.close()
-        tasks = [t for t in (p.abort() for p in list(self.connections)) if t is not None]
+        tasks = [t for p in list(self.connections) for t in p.abort()]
         if tasks:
             _done, pending = await asyncio.wait(tasks, timeout=_STOP_GRACE)
             for task in pending:  # pragma: no cover - a task ignoring cancellation

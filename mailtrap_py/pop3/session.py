@@ -239,24 +239,61 @@ class Session:
         that an attacker may have injected; running it inside the encrypted session
         is the STARTTLS command-injection hole (CVE-2011-0411 in Postfix).
         """
-        if self.closed or self.starttls_pending:
-            return []
         responses: list[bytes] = []
-        lines = self._reader.feed(data)
+        lines = self.split_lines(data)
         for index, line in enumerate(lines):
-            responses.append(self._line(line))
+            responses.append(self.receive_line(line))
             if self.closed or self.starttls_pending:
-                lines_dropped = len(lines) - index - 1
-                bytes_dropped = self._reader.discard()
-                if (lines_dropped or bytes_dropped) and self.starttls_pending:
-                    log.warning(
-                        "%s: dropped %d lines and %d bytes sent after STLS, before TLS",
-                        self.peer,
-                        lines_dropped,
-                        bytes_dropped,
-                    )
+                self.drop_input(len(lines) - index - 1)
                 break
         return responses
+
+    # The same, a line at a time, for a transport that looks at each command before
+    # handing it over (fault rules): `split_lines`, then for each line
+    # `peek_command` and `receive_line`, and once `closed` or `starttls_pending`
+    # is set, `drop_input` with the number of lines left unread.
+
+    def split_lines(self, data: bytes) -> list[bytes | OverlongLine]:
+        """Feed bytes to the line reader; returns the lines they completed."""
+        if self.closed or self.starttls_pending:
+            return []
+        return self._reader.feed(data)
+
+    def peek_command(self, line: bytes | OverlongLine) -> Command | None:
+        """The command `line` carries, or None: a SASL response, an over-long or
+        empty line. Changes nothing."""
+        if self._sasl is not None or isinstance(line, OverlongLine):
+            return None
+        command = parse_command(line)
+        return command if command.name else None
+
+    def receive_line(self, line: bytes | OverlongLine) -> bytes:
+        """The response to one line from `split_lines`."""
+        return self._line(line)
+
+    def drop_input(self, lines_dropped: int) -> None:
+        """After QUIT or STLS: forget the `lines_dropped` lines not handed over
+        and whatever the reader holds (see `receive_data`)."""
+        bytes_dropped = self._reader.discard()
+        if (lines_dropped or bytes_dropped) and self.starttls_pending:
+            log.warning(
+                "%s: dropped %d lines and %d bytes sent after STLS, before TLS",
+                self.peer,
+                lines_dropped,
+                bytes_dropped,
+            )
+
+    def answered_elsewhere(self, command: Command) -> None:
+        """The transport answered `command` with an -ERR of its own (a fault rule)
+        instead of handing it over: change the state as a refused command would.
+        Only PASS does: it uses up the USER name (RFC 1939 section 7)."""
+        if command.name == "PASS" and self._sasl is None:
+            self._pending_user = None
+
+    @property
+    def pending_user(self) -> str | None:
+        """The name USER gave, waiting for PASS."""
+        return self._pending_user
 
     def tls_started(self) -> None:
         """The STLS handshake finished. RFC 2595 sections 3.1 and 4: the server
