@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from email.header import decode_header, make_header
 from email.headerregistry import Address as _HeaderAddress
 from email.message import EmailMessage
@@ -203,14 +203,23 @@ class Message:
                     view.date,
                     view.message_id,
                 )
-            subject, from_, to = fields[0], fields[1], fields[2]
-            found = self._summary = _Summary(
-                *fields,
-                _fold(subject),
-                _fold(self.sender, *(from_ or ())),
-                _fold(*self.recipients, *(part for pair in to for part in pair)),
-            )
+            found = self._summary = _Summary(*fields)
         return found
+
+    def search_text(self, field: str) -> str:
+        """Case-folded text that `subject:`, `from:` (envelope sender, From address
+        and name) or `to:` (envelope recipients, To addresses and names) search.
+
+        Made on demand, not kept: the store keeps these per field in one column.
+        """
+        fields = self.summary_fields
+        if field == "subject":
+            return _fold(fields.subject)
+        if field == "from":
+            return _fold(self.sender, *(fields.from_ or ()))
+        if field == "to":
+            return _fold(*self.recipients, *(part for pair in fields.to for part in pair))
+        raise ValueError(f"no search text {field!r}")
 
     def as_email(self) -> EmailMessage:
         """A fresh `EmailMessage` of the raw bytes (yours to change)."""
@@ -296,11 +305,6 @@ class _Summary(NamedTuple):
     reply_to: tuple[tuple[str, str], ...]
     date: datetime | None
     message_id: str | None
-    # Case-folded search text, made once: a search over 100,000 messages cannot
-    # afford to fold each message's strings again for every query.
-    folded_subject: str
-    folded_from: str  # envelope sender, From address and name
-    folded_to: str  # envelope recipients, To addresses and names
 
 
 def _pair(address: Address) -> tuple[str, str]:
@@ -364,7 +368,7 @@ def _quick_fields(head: bytes) -> _Fields | None:
         date = None
         if date_text:
             try:
-                date = parsedate_to_datetime(date_text)
+                date = _shared_tz(parsedate_to_datetime(date_text))
             except (TypeError, ValueError, IndexError):
                 return None
         return (
@@ -378,6 +382,19 @@ def _quick_fields(head: bytes) -> _Fields | None:
         )
     except Exception:
         return None
+
+
+_ZONES: dict[object, tzinfo] = {}
+
+
+def _shared_tz(moment: datetime) -> datetime:
+    """`moment` with one shared tzinfo object per offset: each parsed Date header
+    otherwise carries its own (about 90 bytes a message on a large store)."""
+    zone = moment.tzinfo
+    if zone is None:
+        return moment
+    shared = _ZONES.setdefault(zone.utcoffset(None), zone)
+    return moment if shared is zone else moment.replace(tzinfo=shared)
 
 
 def _words(text: str) -> str:

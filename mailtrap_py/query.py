@@ -323,7 +323,7 @@ def _folded_subject(matcher: Caseless) -> Test:
     needle = matcher.folded
 
     def test(message: Message) -> bool:
-        return needle in message.summary_fields.folded_subject
+        return needle in message.search_text("subject")
 
     return test
 
@@ -342,7 +342,7 @@ def _folded_to_any(matcher: Caseless) -> Test:
     needle = matcher.folded
 
     def test(message: Message) -> bool:
-        return needle in message.summary_fields.folded_to
+        return needle in message.search_text("to")
 
     return test
 
@@ -351,7 +351,7 @@ def _folded_from_any(matcher: Caseless) -> Test:
     needle = matcher.folded
 
     def test(message: Message) -> bool:
-        return needle in message.summary_fields.folded_from
+        return needle in message.search_text("from")
 
     return test
 
