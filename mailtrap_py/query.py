@@ -425,7 +425,13 @@ class Term:
     @cached_property
     def _test(self) -> Test:
         """Whether a message matches, `negate` aside; made once per term."""
-        if isinstance(self.matcher, Caseless) and self.field in _FOLDED:
+        # The compiled tests search text joined with NUL: a needle holding NUL
+        # would match across two values, so it takes the general path.
+        if (
+            isinstance(self.matcher, Caseless)
+            and self.field in _FOLDED
+            and "\0" not in self.matcher.folded
+        ):
             return _FOLDED[self.field](self.matcher)
         match = _MATCH.get(self.field)
         if match is None:  # reported when used, as Term() itself does not check

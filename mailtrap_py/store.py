@@ -216,6 +216,7 @@ class Store:
                 isinstance(term.matcher, Caseless)
                 and term.field in _COLUMNS
                 and _SEPARATOR not in term.matcher.folded
+                and "\0" not in term.matcher.folded  # search_text joins parts with NUL
             ):
                 break
         else:
