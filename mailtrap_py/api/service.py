@@ -16,12 +16,12 @@ from typing import Any
 import uvicorn
 
 from mailtrap_py.api.app import ApiContext, StopSignal, create_app
+from mailtrap_py.listening import close_listener, settle
 
 log = logging.getLogger("mailtrap_py.api")
 
 # Seconds stop() lets in-flight requests finish before cancelling them.
 _STOP_GRACE = 2
-_SETTLE_ROUNDS = 3
 
 
 class HTTPService:
@@ -79,14 +79,7 @@ class HTTPService:
         self._listener = self._server = None
         # Long polls and event streams return now, so their responses complete.
         self.context.stopping.set()
-        loop = asyncio.get_running_loop()
-        # As for SMTP: stop accepting, let accepted connections settle, then close
-        # (closing first races with asyncio's accept task on Python < 3.12).
-        for sock in listener.sockets:
-            loop.remove_reader(sock.fileno())
-        for _ in range(_SETTLE_ROUNDS):
-            await asyncio.sleep(0)
-        listener.close()
+        await close_listener(listener)
         state = server.server_state
         for connection in list(state.connections):
             connection.shutdown()  # idle keep-alive: close; busy: close after response
@@ -99,6 +92,5 @@ class HTTPService:
             transport = getattr(connection, "transport", None)
             if transport is not None and not transport.is_closing():
                 transport.abort()
-        for _ in range(_SETTLE_ROUNDS):
-            await asyncio.sleep(0)
+        await settle()
         await listener.wait_closed()

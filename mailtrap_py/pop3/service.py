@@ -7,16 +7,12 @@ import logging
 import ssl
 
 from mailtrap_py.faults import FaultSet
+from mailtrap_py.listening import close_listener, finish, settle
 from mailtrap_py.pop3.session import MaildropLocks
 from mailtrap_py.pop3.transport import DEFAULT_IDLE_TIMEOUT, POP3Protocol
 from mailtrap_py.store import Store
 
 log = logging.getLogger("mailtrap_py.pop3")
-
-# How long stop() waits for aborted connections to unwind before giving up.
-_STOP_GRACE = 5.0
-# Loop iterations stop() lets pass so queued connection callbacks can run.
-_SETTLE_ROUNDS = 3
 
 
 class POP3Service:
@@ -77,22 +73,8 @@ class POP3Service:
         """Stop listening, drop open connections, and wait for what they left running."""
         if self._server is None:
             return
-        # As SMTPService.stop: stop accepting, let accepted connections finish their
-        # set-up, then close. Closing first races asyncio's accept task on Python <
-        # 3.12 and leaks a socket.
-        loop = asyncio.get_running_loop()
-        for sock in self._server.sockets:
-            loop.remove_reader(sock.fileno())
-        for _ in range(_SETTLE_ROUNDS):
-            await asyncio.sleep(0)
-        self._server.close()
-        tasks = [t for p in list(self.connections) for t in p.abort()]
-        if tasks:
-            _done, pending = await asyncio.wait(tasks, timeout=_STOP_GRACE)
-            for task in pending:  # pragma: no cover - a task ignoring cancellation
-                log.warning("POP3 connection task did not stop: %r", task)
-        # Aborted transports close their sockets in callbacks queued with call_soon.
-        for _ in range(_SETTLE_ROUNDS):
-            await asyncio.sleep(0)
+        await close_listener(self._server)
+        await finish([t for p in list(self.connections) for t in p.abort()], "POP3")
+        await settle()  # aborted transports close their sockets in queued callbacks
         await self._server.wait_closed()
         self._server = None

@@ -7,17 +7,13 @@ import logging
 import ssl
 
 from mailtrap_py.faults import FaultSet
+from mailtrap_py.listening import close_listener, finish
 from mailtrap_py.smtp.handler import CaptureHandler
 from mailtrap_py.smtp.policy import Greylist, RecipientPolicy, SMTPPolicy
 from mailtrap_py.smtp.protocol import SMTPProtocol
 from mailtrap_py.store import Store
 
 log = logging.getLogger("mailtrap_py.smtp")
-
-# How long stop() waits for aborted connections to unwind before giving up.
-_STOP_GRACE = 5.0
-# Loop iterations stop() lets pass so queued connection callbacks can run.
-_SETTLE_ROUNDS = 3
 
 
 class SMTPService:
@@ -72,20 +68,8 @@ class SMTPService:
         """Stop listening, drop open connections, and wait for their tasks to end."""
         if self._server is None:
             return
-        # Stop accepting first, then let connections already accepted finish their
-        # set-up, and only then close the server. Closing first races with asyncio's
-        # accept task on Python < 3.12: the task builds its transport after close()
-        # and fails an assertion in Server._attach, leaving a socket nobody closes.
-        loop = asyncio.get_running_loop()
-        for sock in self._server.sockets:
-            loop.remove_reader(sock.fileno())
-        for _ in range(_SETTLE_ROUNDS):
-            await asyncio.sleep(0)
-        self._server.close()
+        await close_listener(self._server)
         tasks = [t for t in (p.abort() for p in list(self.connections)) if t is not None]
-        if tasks:
-            _done, pending = await asyncio.wait(tasks, timeout=_STOP_GRACE)
-            for task in pending:  # pragma: no cover - a handler ignoring cancellation
-                log.warning("SMTP connection task did not stop: %r", task)
+        await finish(tasks, "SMTP")
         await self._server.wait_closed()
         self._server = None
