@@ -410,7 +410,7 @@ def machine() -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     info = machine()
     paths = [None, args.compare] if args.compare else [None]
-    labels = ["A", "B"] if args.compare else ["-"]
+    labels = ["A", "B"] if args.compare else ["A"]
     servers: list[ServerProcess] = []
     try:
         for label, path in zip(labels, paths, strict=True):

@@ -125,7 +125,6 @@ class Message:
         "_summary",
         "_view",
         "auth_user",
-        "id",
         "peer",
         "raw",
         "read",
@@ -148,9 +147,6 @@ class Message:
         received_at: datetime | None = None,
     ) -> None:
         self.seq = next(_ids)
-        # A short, opaque, never-reused id: the arrival counter is enough to make it
-        # unique in a process and keeps it stable and sortable for humans reading logs.
-        self.id = f"{self.seq:08x}"
         self.raw = raw
         self.sender = sender
         self.recipients = tuple(recipients)
@@ -169,6 +165,13 @@ class Message:
             f"<Message {self.id} from={self.sender!r} to={list(self.recipients)!r} "
             f"subject={self.subject!r} size={self.size}>"
         )
+
+    @property
+    def id(self) -> str:
+        """A short, opaque, never-reused id: the arrival counter is enough to make it
+        unique in a process and keeps it stable and sortable for humans reading logs."""
+        # Made when asked, not kept: 57 bytes a message on a large store.
+        return f"{self.seq:08x}"
 
     @property
     def size(self) -> int:
@@ -203,6 +206,9 @@ class Message:
                     view.date,
                     view.message_id,
                 )
+            # The header addresses are mostly the envelope's: share those strings.
+            known = {a: a for a in (self.sender, *self.recipients)}
+            fields = _shared(fields, known)
             found = self._summary = _Summary(*fields)
         return found
 
@@ -307,6 +313,18 @@ class _Summary(NamedTuple):
     message_id: str | None
 
 
+def _shared(fields: _Fields, known: dict[str, str]) -> _Fields:
+    """`fields` with each address that equals one in `known` replaced by that one."""
+
+    def pairs(found: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        return tuple((known.get(addr, addr), name) for addr, name in found)
+
+    subject, from_, to, cc, reply_to, date, message_id = fields
+    if from_ is not None:
+        from_ = (known.get(from_[0], from_[0]), from_[1])
+    return (subject, from_, pairs(to), pairs(cc), pairs(reply_to), date, message_id)
+
+
 def _pair(address: Address) -> tuple[str, str]:
     return (address.addr, address.name)
 
@@ -406,7 +424,8 @@ def _words(text: str) -> str:
 
 def _fold(*parts: str) -> str:
     # NUL between parts: no needle spans two of them.
-    text = "\0".join(p for p in parts if p)
+    # Each value once: the To address is mostly the envelope recipient's too.
+    text = "\0".join(dict.fromkeys(p for p in parts if p))
     folded = text.casefold()
     return text if folded == text else folded
 

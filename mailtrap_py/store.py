@@ -41,6 +41,7 @@ _uidvalidity = itertools.count(int(time.time()))
 # Search-language fields answered from a column (see Store.search).
 _COLUMNS = {"subject": "subject", "from_any": "from", "to_any": "to"}
 _SEPARATOR = "\x01"
+_SLICE = 4096
 
 
 class _Column:
@@ -61,13 +62,20 @@ class _Column:
     def __len__(self) -> int:
         return len(self.starts)
 
-    def extended(self, values: list[str]) -> _Column:
+    def extended(self, messages: list[Message], field: str) -> _Column:
+        """This column followed by the search text of `messages`."""
         starts = array("q", self.starts)
         position = len(self.text)
-        for value in values:
-            starts.append(position)
-            position += len(value) + 1
-        return _Column(self.text + "".join(v + _SEPARATOR for v in values), starts)
+        pieces = [self.text]
+        # Slice by slice: only one slice's folded strings are alive at a time.
+        for first in range(0, len(messages), _SLICE):
+            values = [m.search_text(field) for m in messages[first : first + _SLICE]]
+            for value in values:
+                starts.append(position)
+                position += len(value) + 1
+            values.append("")  # so the join ends with a separator
+            pieces.append(_SEPARATOR.join(values))
+        return _Column("".join(pieces), starts)
 
     def find_all(self, needle: str) -> list[int]:
         """Indexes of the values that contain `needle` (no separator in it)."""
@@ -99,6 +107,18 @@ class Change:
 Subscriber = Callable[[Change], None]
 
 
+_NO_FLAGS: frozenset[str] = frozenset()
+
+
+def _seq_of(message_id: str) -> int:
+    """The seq an id was made from (`Message.id`), or -1 for no message's id."""
+    try:
+        seq = int(message_id, 16)
+    except ValueError:
+        return -1
+    return seq if f"{seq:08x}" == message_id else -1
+
+
 class Entry:
     """A message's place in one folder: its UID, flags and internal date."""
 
@@ -107,7 +127,9 @@ class Entry:
     def __init__(self, message: Message, uid: int, internal_date: datetime, modseq: int) -> None:
         self.message = message
         self.uid = uid
-        self.flags: set[str] = set()
+        # Most entries never get a flag: they share one empty set until they do.
+        # Replace `flags`, never change it in place: `entry.flags = entry.flags | {f}`.
+        self.flags: frozenset[str] = _NO_FLAGS
         self.internal_date = internal_date
         self.modseq = modseq
 
@@ -177,7 +199,7 @@ class Store:
         self.lock = threading.RLock()
         self._changed = threading.Condition(self.lock)
         self._messages: list[Message] = []
-        self._by_id: dict[str, Message] = {}
+        self._by_id: dict[int, Message] = {}  # by seq: the id is made from it
         self.accounts: dict[str, Account] = {}
         self._declared: dict[str, str] = {}
         self.strict = strict
@@ -244,7 +266,7 @@ class Store:
         if len(column) < len(messages):
             # Header summaries may need parsing: outside the lock, so delivery never
             # waits on a search.
-            column = column.extended([m.search_text(name) for m in messages[len(column) :]])
+            column = column.extended(messages[len(column) :], name)
             with self.lock:
                 known = self._columns.get(name)
                 if self._columns_generation == generation and len(known or ()) < len(column):
@@ -253,7 +275,7 @@ class Store:
 
     def get(self, message_id: str) -> Message | None:
         with self.lock:
-            return self._by_id.get(message_id)
+            return self._by_id.get(_seq_of(message_id))
 
     def account(self, address: str, *, create: bool = True) -> Account | None:
         key = account_key(address)
@@ -270,7 +292,7 @@ class Store:
         """Log `message` and append it to the INBOX of every envelope recipient."""
         with self.lock:
             self._messages.append(message)
-            self._by_id[message.id] = message
+            self._by_id[message.seq] = message
             keys = dict.fromkeys(account_key(r) for r in message.recipients)
             if self.catchall_login:
                 keys[account_key(self.catchall_login)] = None
@@ -290,7 +312,8 @@ class Store:
     def delete(self, message_ids: Iterable[str]) -> list[Message]:
         """Remove messages from the log and from every folder; returns those found."""
         with self.lock:
-            doomed = [m for m in (self._by_id.get(i) for i in message_ids) if m is not None]
+            found = (self._by_id.get(_seq_of(i)) for i in message_ids)
+            doomed = [m for m in found if m is not None]
             if doomed:
                 self._remove_locked(doomed)
                 self._publish_locked(Change("deleted", tuple(doomed)))
@@ -336,7 +359,7 @@ class Store:
         seqs = {m.seq for m in doomed}
         self._messages = [m for m in self._messages if m.seq not in seqs]
         for m in doomed:
-            self._by_id.pop(m.id, None)
+            self._by_id.pop(m.seq, None)
         for account in self.accounts.values():
             for folder in account.folders.values():
                 folder.remove_messages(seqs)
