@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from ssl import SSLContext
 
 log = logging.getLogger("mailtrap_py.server")
 
@@ -12,6 +13,18 @@ log = logging.getLogger("mailtrap_py.server")
 SETTLE_ROUNDS = 3
 # How long a stopping service waits for its connections' tasks to unwind.
 STOP_GRACE = 5.0
+
+
+async def listen(
+    protocol_factory: Callable[[], asyncio.BaseProtocol],
+    host: str,
+    port: int,
+    ssl: SSLContext | None,
+) -> tuple[asyncio.Server, int]:
+    """Listen on host:port (0 picks a free port, readable from the second value)."""
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(protocol_factory, host, port, ssl=ssl, reuse_address=True)
+    return server, int(server.sockets[0].getsockname()[1])
 
 
 async def settle() -> None:

@@ -7,7 +7,7 @@ import logging
 import ssl
 
 from mailtrap_py.faults import FaultSet
-from mailtrap_py.listening import close_listener, finish, settle
+from mailtrap_py.listening import close_listener, finish, listen, settle
 from mailtrap_py.pop3.session import MaildropLocks
 from mailtrap_py.pop3.transport import DEFAULT_IDLE_TIMEOUT, POP3Protocol
 from mailtrap_py.store import Store
@@ -45,8 +45,6 @@ class POP3Service:
 
     async def start(self, host: str, port: int) -> int:
         """Listen on host:port (0 picks a free port); returns the bound port."""
-        loop = asyncio.get_running_loop()
-
         def make_protocol() -> POP3Protocol:
             return POP3Protocol(
                 self.store,
@@ -59,14 +57,9 @@ class POP3Service:
                 faults=self.faults,
             )
 
-        self._server = await loop.create_server(
-            make_protocol,
-            host,
-            port,
-            ssl=self.tls_context if self.implicit_tls else None,
-            reuse_address=True,
+        self._server, self.port = await listen(
+            make_protocol, host, port, self.tls_context if self.implicit_tls else None
         )
-        self.port = int(self._server.sockets[0].getsockname()[1])
         return self.port
 
     async def stop(self) -> None:

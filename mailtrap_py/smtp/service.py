@@ -7,7 +7,7 @@ import logging
 import ssl
 
 from mailtrap_py.faults import FaultSet
-from mailtrap_py.listening import close_listener, finish
+from mailtrap_py.listening import close_listener, finish, listen
 from mailtrap_py.smtp.handler import CaptureHandler
 from mailtrap_py.smtp.policy import Greylist, RecipientPolicy, SMTPPolicy
 from mailtrap_py.smtp.protocol import SMTPProtocol
@@ -54,14 +54,9 @@ class SMTPService:
                 loop=loop,
             )
 
-        self._server = await loop.create_server(
-            make_protocol,
-            host,
-            port,
-            ssl=self.tls_context if self.implicit_tls else None,
-            reuse_address=True,
+        self._server, self.port = await listen(
+            make_protocol, host, port, self.tls_context if self.implicit_tls else None
         )
-        self.port = int(self._server.sockets[0].getsockname()[1])
         return self.port
 
     async def stop(self) -> None:
