@@ -45,6 +45,7 @@ class POP3Service:
 
     async def start(self, host: str, port: int) -> int:
         """Listen on host:port (0 picks a free port); returns the bound port."""
+
         def make_protocol() -> POP3Protocol:
             return POP3Protocol(
                 self.store,
