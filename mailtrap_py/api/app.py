@@ -83,7 +83,7 @@ class ApiContext:
 
 
 def create_app(context: ApiContext) -> FastAPI:
-    from mailtrap_py.api import accounts, events, faults, messages, system
+    from mailtrap_py.api import accounts, events, faults, messages, system, web
 
     app = FastAPI(
         title="mailtrap-py",
@@ -94,8 +94,10 @@ def create_app(context: ApiContext) -> FastAPI:
         ),
     )
     app.state.mailtrap = context
-    for module in (messages, events, accounts, faults, system):
+    api_modules = (messages, events, accounts, faults, system)
+    for module in api_modules:
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(web.router)  # the web page, at `/`
 
     @app.exception_handler(CriteriaError)
     async def bad_query(request: Request, error: CriteriaError) -> JSONResponse:
@@ -105,8 +107,8 @@ def create_app(context: ApiContext) -> FastAPI:
     # FastAPI makes a route per method (GET and DELETE on /messages are two), and
     # Starlette's 405 names only those of the one route it tried: keep a table.
     methods_by_path = [
-        (compile_path(API_PREFIX + route.path)[0], frozenset(route.methods or ()))
-        for module in (messages, events, accounts, faults, system)
+        (compile_path(prefix + route.path)[0], frozenset(route.methods or ()))
+        for prefix, module in [*((API_PREFIX, m) for m in api_modules), ("", web)]
         for route in module.router.routes
         if isinstance(route, APIRoute)
     ]

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -58,6 +59,7 @@ async def events(request: Request) -> StreamingResponse:
     stopping = ctx.stopping
 
     async def stream() -> AsyncIterator[bytes]:
+        waiting: set[asyncio.Future[Any]] = set()
         try:
             yield b"retry: 2000\n" + _frame("ready", {"messages": len(ctx.store)})
             while not stopping.is_set():
@@ -66,8 +68,9 @@ async def events(request: Request) -> StreamingResponse:
                     return
                 getter = asyncio.ensure_future(queue.get())
                 stopper = asyncio.ensure_future(stopping.wait())
+                waiting = {getter, stopper}
                 done, _ = await asyncio.wait(
-                    {getter, stopper},
+                    waiting,
                     timeout=KEEPALIVE_SECONDS,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
@@ -82,6 +85,11 @@ async def events(request: Request) -> StreamingResponse:
                 if frame is not None:
                     yield frame
         finally:
+            # The client went away (a browser tab closed) while this waited: without
+            # this, the pending get and wait are destroyed with the loop, logged as
+            # "Task was destroyed but it is pending".
+            for future in waiting:
+                future.cancel()
             unsubscribe()
 
     return StreamingResponse(

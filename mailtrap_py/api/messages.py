@@ -32,9 +32,14 @@ MAX_WAIT = 300.0
 
 # Captured HTML is the least trusted content there is. Served on its own, it runs in
 # a sandbox (no script, no same-origin, no forms) and may load nothing from
-# anywhere: images only inline (data:), styles only inline. Mailpit and MailHog
+# anywhere: images only inline (data:), styles only inline; a <base> cannot point
+# its relative URLs elsewhere. The `inline_images` and `remote_images` parameters
+# widen img-src only. Mailpit and MailHog
 # both shipped XSS through exactly this route.
-HTML_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"
+HTML_CSP = (
+    "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+    "base-uri 'none'; form-action 'none'"
+)
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -111,20 +116,63 @@ async def get_raw(request: Request, message_id: str) -> Response:
     responses={**NOT_FOUND, 200: {"content": {"text/html": {}}}},
     response_class=Response,
 )
-async def get_html(request: Request, message_id: str) -> Response:
-    """The HTML body, served sandboxed: it cannot run script or load anything."""
+async def get_html(
+    request: Request,
+    message_id: str,
+    inline_images: Annotated[
+        bool,
+        Query(
+            description="Point `cid:` references at this message's parts, and let the "
+            "HTML load exactly those (what the web page shows)."
+        ),
+    ] = False,
+    remote_images: Annotated[
+        bool, Query(description="Let the HTML load images over https (trackers too).")
+    ] = False,
+) -> Response:
+    """The HTML body, served sandboxed: it cannot run script, and loads nothing but
+    what the parameters allow (never script, frames, forms or remote styles)."""
     message = _get(request, message_id)
-    if message.html is None:
+    html = message.html
+    if html is None:
         raise HTTPException(404, f"message {message_id!r} has no HTML body")
+    csp = HTML_CSP
+    if inline_images or remote_images:
+        sources = ["data:"]
+        if inline_images:
+            parts = f"{BASE}/messages/{message.id}/parts/"
+            html = _point_cids_at_parts(html, message, parts)
+            sources.append(f"{str(request.base_url).rstrip('/')}{parts}")
+        if remote_images:
+            sources.append("https:")
+        csp = HTML_CSP.replace("img-src data:", "img-src " + " ".join(sources))
     return Response(
-        message.html,
+        html,
         media_type="text/html; charset=utf-8",
         headers={
-            "Content-Security-Policy": HTML_CSP,
+            "Content-Security-Policy": csp,
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
         },
     )
+
+
+# `cid:` URLs (RFC 2392) as they appear in src="...", url(...) and the like.
+_CID_URL = re.compile(r"\bcid:([^\s\"'<>()]+)", re.IGNORECASE)
+
+
+def _point_cids_at_parts(html: str, message: Message, parts_url: str) -> str:
+    """`html` with each `cid:` reference to one of the message's parts replaced by
+    that part's download URL; references to nothing known are left as they are."""
+    from urllib.parse import unquote
+
+    by_cid = {a.content_id.lower(): a.part for a in message.attachments if a.content_id is not None}
+
+    def replace(match: re.Match[str]) -> str:
+        part = by_cid.get(unquote(match.group(1)).strip("<>").lower())
+        return match.group(0) if part is None else parts_url + part
+
+    return _CID_URL.sub(replace, html) if by_cid else html
 
 
 @router.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -32,6 +33,11 @@ class MessageSummary(BaseModel):
     received_at: datetime
     size: int = Field(description="Octets of the raw message.")
     read: bool
+    has_attachments: bool = Field(
+        description="A part says `Content-Disposition: attachment` (read from the raw "
+        "bytes, so a list does not parse whole messages; `attachments` of the full "
+        "message lists every part)."
+    )
 
     model_config = {"populate_by_name": True}
 
@@ -49,7 +55,14 @@ class MessageSummary(BaseModel):
             received_at=message.received_at,
             size=message.size,
             read=message.read,
+            has_attachments=_ATTACHMENT.search(message.raw) is not None,
         )
+
+
+# A part header `Content-Disposition: attachment`, the value possibly on a folded
+# line. A scan of the raw bytes: parsing every listed message whole would cost a
+# list page (and the memory of every parsed message) far more than this.
+_ATTACHMENT = re.compile(rb"(?im)^content-disposition:[ \t]*(?:\r?\n[ \t]+)?attachment\b")
 
 
 class MessageList(BaseModel):
