@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # Real mail clients from Debian that the interop tests drive (swaks, curl,
-# fetchmail, getmail6).
+# fetchmail, getmail6), and the Chromium the browser tests drive (tests/browser/).
 debian-deps:
 	./scripts/install-debian-deps.sh
 

@@ -209,6 +209,7 @@ def test_ten_thousand_messages(mailtrap, context, artifacts):
     expect(web.page.locator('#rows .row[data-index="5001"] .subject')).to_have_text("Bulk 04999")
     page.screenshot(path=artifacts / "list-10000.png")
 
-    # Generous bounds for a loaded CI machine; locally each is well under a second.
-    assert shown < 10 and to_bottom < 5 and to_middle < 5, (shown, to_bottom, to_middle)
+    # Generous bounds for a loaded two-core CI machine running two browsers; here,
+    # alone, the page shows in about a second and each scroll takes a fraction of one.
+    assert shown < 15 and to_bottom < 8 and to_middle < 8, (shown, to_bottom, to_middle)
     assert not errors, errors

@@ -115,8 +115,6 @@ def test_opening_a_message_shows_subject_html_and_text(web: WebPage, artifacts):
     expect(web.panel.locator("a")).to_have_text(["https://example.com/confirm/abc123"])
     expect(web.panel.locator(".codes")).to_contain_text("482913")
 
-    update_docs_images(artifacts, "message-html.png", "message-mobile.png")
-
 
 def test_attachments_download_with_identical_bytes(web: WebPage, tmp_path):
     page = web.page

@@ -30,6 +30,7 @@ export class MessageList {
     this.selectedId = null;
     this.removedHere = new Set(); // ids this page deleted: their event changes nothing
     this.refreshTimer = null;
+    this.refreshing = 0; // reloads under way: an event now may be missing from them
     this.drawQueued = false;
     container.addEventListener("scroll", () => this.draw());
     new ResizeObserver(() => this.draw()).observe(container);
@@ -70,7 +71,13 @@ export class MessageList {
     this.generation += 1;
     const generation = this.generation;
     const first = Math.max(0, Math.floor(this.container.scrollTop / ROW_HEIGHT) - OVERSCAN);
-    const page = await api.listMessages({ query, offset: first, limit: PAGE });
+    let page;
+    this.refreshing += 1;
+    try {
+      page = await api.listMessages({ query, offset: first, limit: PAGE });
+    } finally {
+      this.refreshing -= 1;
+    }
     if (generation !== this.generation) return;
     this.query = query;
     this.byAge = [];
@@ -116,7 +123,14 @@ export class MessageList {
 
   // -- events from the server --------------------------------------------------
 
+  /** An event while a reload is under way: that reload's answer may predate it,
+   * and would undo what the event did here. Reload once more after it. */
+  eventDuringRefresh() {
+    if (this.refreshing > 0) this.refreshSoon();
+  }
+
   added(summary) {
+    this.eventDuringRefresh();
     if (this.query) {
       this.refreshSoon(); // does it match? the server knows
       return;
@@ -144,6 +158,7 @@ export class MessageList {
       ids = ids.filter((id) => !this.removedHere.delete(id));
       if (ids.length === 0) return;
     }
+    this.eventDuringRefresh();
     const ages = ids.map((id) => {
       const index = this.indexOf(id);
       return index < 0 ? -1 : this.total - 1 - index;
@@ -161,6 +176,7 @@ export class MessageList {
   }
 
   cleared() {
+    this.eventDuringRefresh();
     this.generation += 1;
     this.byAge = [];
     this.pending = [];
