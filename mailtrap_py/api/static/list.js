@@ -22,7 +22,8 @@ export class MessageList {
     this.empty = empty;
     this.onOpen = onOpen; // (summary) => void
     this.onChange = onChange; // () => void: total or query changed
-    this.query = "";
+    this.query = ""; // what the rows shown match
+    this.wantedQuery = ""; // what the reader last searched for (may be loading)
     this.total = 0;
     this.byAge = []; // sparse: age -> summary
     this.pending = []; // ages [lo, hi] being fetched
@@ -59,13 +60,20 @@ export class MessageList {
 
   /** Show what matches `query`; a query the server refuses changes nothing (the
    * error is thrown to the caller). */
-  setQuery(query) {
+  async setQuery(query) {
     this.container.scrollTop = 0;
-    return this.refresh(query);
+    this.wantedQuery = query;
+    try {
+      await this.refresh(query);
+    } catch (error) {
+      if (this.wantedQuery === query) this.wantedQuery = this.query;
+      throw error;
+    }
   }
 
-  /** Reload the rows in view (and the total) for `query`. */
-  async refresh(query = this.query) {
+  /** Reload the rows in view (and the total) for `query`: by default the last one
+   * asked for, so that a reload an event causes does not undo a search under way. */
+  async refresh(query = this.wantedQuery) {
     clearTimeout(this.refreshTimer);
     this.refreshTimer = null;
     this.generation += 1;
