@@ -29,6 +29,16 @@ from mailtrap_py.query import Caseless, Criteria
 log = logging.getLogger("mailtrap_py.store")
 
 INBOX = "INBOX"
+# RFC 6154 SPECIAL-USE folders every account gets when it first logs in over IMAP
+# (made then, not at delivery: most captured recipients never log in, and five
+# more folders each would cost memory for nothing).
+SPECIAL_FOLDERS = {
+    "Archive": "\\Archive",
+    "Drafts": "\\Drafts",
+    "Junk": "\\Junk",
+    "Sent": "\\Sent",
+    "Trash": "\\Trash",
+}
 
 # RFC 3501 section 2.3.1.1: UIDVALIDITY must change whenever UIDs of a folder may
 # be reused. A clock-seeded counter makes every folder ever made in this process
@@ -91,7 +101,9 @@ class _Column:
         return hits
 
 
-ChangeKind = Literal["added", "deleted", "cleared", "accounts", "expunged"]
+# "updated": flags changed or messages were appended or copied into one folder
+# (IMAP); "folders": a folder was made, removed or renamed.
+ChangeKind = Literal["added", "deleted", "cleared", "accounts", "expunged", "updated", "folders"]
 
 
 @dataclass(frozen=True)
@@ -144,6 +156,11 @@ class Folder:
         self.highest_modseq = 1
         self.entries: list[Entry] = []
         self.subscribed = True
+        # \Recent (RFC 3501 section 2.3.2): a message is recent to the first IMAP
+        # session that sees it; entries from this UID on have not been seen yet.
+        self.recent_floor = 1
+        # Counts removals, so an IMAP session knows when to look for expunges.
+        self.removals = 0
 
     def append(self, message: Message, internal_date: datetime | None = None) -> Entry:
         self.highest_modseq += 1
@@ -154,11 +171,23 @@ class Folder:
         self.entries.append(entry)
         return entry
 
+    def set_flags(self, entry: Entry, flags: frozenset[str]) -> None:
+        """Give `entry` new flags and a new mod-sequence (RFC 7162)."""
+        self.highest_modseq += 1
+        entry.flags = flags
+        entry.modseq = self.highest_modseq
+
+    def take_recent(self) -> int:
+        """The first UID that is recent to the caller; later callers get none of them."""
+        floor, self.recent_floor = self.recent_floor, self.uidnext
+        return floor
+
     def remove_messages(self, doomed: set[int]) -> None:
         """Drop entries whose message `seq` is in `doomed`."""
         if any(e.message.seq in doomed for e in self.entries):
             self.entries = [e for e in self.entries if e.message.seq not in doomed]
             self.highest_modseq += 1
+            self.removals += 1
 
     def __repr__(self) -> str:
         return f"<Folder {self.name} {len(self.entries)} messages uidnext={self.uidnext}>"
@@ -175,6 +204,11 @@ class Account:
     @property
     def inbox(self) -> Folder:
         return self.folders[INBOX]
+
+    def add_special_folders(self) -> None:
+        for name in SPECIAL_FOLDERS:
+            if name not in self.folders:
+                self.folders[name] = Folder(name)
 
     def __repr__(self) -> str:
         return f"<Account {self.address} folders={list(self.folders)}>"
@@ -345,6 +379,7 @@ class Store:
             if gone:
                 folder.entries = [e for e in folder.entries if e.uid not in wanted]
                 folder.highest_modseq += 1
+                folder.removals += 1
                 self._publish_locked(
                     Change(
                         "expunged",
@@ -364,6 +399,93 @@ class Store:
             for folder in account.folders.values():
                 folder.remove_messages(seqs)
         self._generation += 1
+
+    # -- folders (IMAP) ------------------------------------------------------
+
+    def is_current(self, account: Account, folder: Folder | None = None) -> bool:
+        """Whether `account` (and `folder` in it) are still the store's: a `clear()`
+        replaces every account."""
+        with self.lock:
+            if self.accounts.get(account.address) is not account:
+                return False
+            return folder is None or account.folders.get(folder.name) is folder
+
+    def create_folder(self, account: Account, name: str) -> Folder:
+        with self.lock:
+            folder = account.folders[name] = Folder(name)
+            self._publish_locked(Change("folders", account=account.address, folder=name))
+            return folder
+
+    def delete_folder(self, account: Account, name: str) -> None:
+        with self.lock:
+            account.folders.pop(name, None)
+            self._publish_locked(Change("folders", account=account.address, folder=name))
+
+    def rename_folder(self, account: Account, old: str, new: str) -> None:
+        """Rename `old` and the folders below it (`old/...`). Renaming INBOX moves
+        its messages to the new name and leaves INBOX empty (RFC 3501 6.3.5)."""
+        with self.lock:
+            if old == INBOX:
+                # INBOX itself stays (same UIDVALIDITY, same UIDNEXT), so sessions
+                # that have it selected see its messages expunged, not a new folder.
+                source = account.folders[INBOX]
+                target = account.folders[new] = Folder(new)
+                for entry in source.entries:
+                    target.append(entry.message, entry.internal_date).flags = entry.flags
+                if source.entries:
+                    moved = tuple(e.message for e in source.entries)
+                    source.entries = []
+                    source.highest_modseq += 1
+                    source.removals += 1
+                    self._publish_locked(
+                        Change("expunged", moved, account=account.address, folder=INBOX)
+                    )
+            else:
+                prefix = old + "/"
+                renamed = {}
+                for name, folder in account.folders.items():
+                    if name == old or name.startswith(prefix):
+                        folder.name = new + name[len(old) :]
+                        renamed[name] = folder
+                for name in renamed:
+                    del account.folders[name]
+                for folder in renamed.values():
+                    account.folders[folder.name] = folder
+            self._publish_locked(Change("folders", account=account.address, folder=new))
+
+    def append(
+        self,
+        account: Account,
+        folder: Folder,
+        messages: list[tuple[Message, frozenset[str], datetime | None]],
+    ) -> list[Entry]:
+        """Add messages to one folder (IMAP APPEND, COPY, MOVE). They join that
+        mailbox only: the capture log holds what arrived over SMTP."""
+        with self.lock:
+            entries = []
+            for message, flags, internal_date in messages:
+                entry = folder.append(message, internal_date)
+                entry.flags = flags or _NO_FLAGS
+                entries.append(entry)
+            self._publish_locked(
+                Change(
+                    "updated",
+                    tuple(m for m, _, _ in messages),
+                    account=account.address,
+                    folder=folder.name,
+                )
+            )
+            return entries
+
+    def set_flags(
+        self, account: Account, folder: Folder, changes: list[tuple[Entry, frozenset[str]]]
+    ) -> None:
+        """Give entries of one folder new flags, each with a new mod-sequence."""
+        with self.lock:
+            for entry, flags in changes:
+                folder.set_flags(entry, flags)
+            if changes:
+                self._publish_locked(Change("updated", account=account.address, folder=folder.name))
 
     # -- users ---------------------------------------------------------------
 

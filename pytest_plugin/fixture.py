@@ -65,6 +65,14 @@ class Mailtrap:
         return self.server.pop3s_port
 
     @property
+    def imap_port(self) -> int:
+        return self.server.imap_port
+
+    @property
+    def imaps_port(self) -> int:
+        return self.server.imaps_port
+
+    @property
     def ca_pem(self) -> bytes:
         return self.server.ca_pem
 
