@@ -272,7 +272,6 @@ class _Part:
         "inner_end",
         "params",
         "raw",
-        "rendered",
         "start",
         "subtype",
         "type",
@@ -335,7 +334,6 @@ class _Part:
             # before the delimiter, which Dovecot counts in this part but not in that
             # message (`inner_end` stays).
             self.end = end + 2
-        self.rendered: dict[str, bytes] | None = None  # the top part's, see `render`
         self._expanded = False
         self._children: list[_Part] | None = None
         self._embedded: _Part | None = None
@@ -953,6 +951,33 @@ def wire_bytes(raw: bytes) -> bytes:
     return _BARE_LF.sub(b"\r\n", raw)
 
 
+# Rendered ENVELOPE, BODY and BODYSTRUCTURE answers by (message seq, item), least
+# recently used first, within a byte budget: what Dovecot keeps in its index
+# cache. A mail client that re-syncs a folder asks for the same ones again; a
+# message's answers never change, so they never go stale.
+_RENDERED_BUDGET = 64 * 1024 * 1024
+_rendered: OrderedDict[tuple[int, str], bytes] = OrderedDict()
+_rendered_size = 0
+
+
+def _keep_rendered(key: tuple[int, str], data: bytes) -> None:
+    global _rendered_size
+    with _cache_lock:
+        if key in _rendered:
+            return
+        _rendered[key] = data
+        _rendered_size += len(data)
+        while _rendered_size > _RENDERED_BUDGET:
+            _, dropped = _rendered.popitem(last=False)
+            _rendered_size -= len(dropped)
+
+
+def _render_structure(kind: str, name: bytes, root: _Part) -> bytes:
+    if kind == "ENVELOPE":
+        return b"ENVELOPE " + _envelope(root)
+    return name + b" " + _structure(root, kind == "BODYSTRUCTURE")
+
+
 def _root(message: Message) -> _Part:
     key = message.seq
     with _cache_lock:
@@ -989,20 +1014,18 @@ def render(item: FetchItem, message: Message, internal_date: datetime) -> bytes:
         if kind == "RFC822":
             return b"RFC822 " + literal(wire)
         return b"RFC822.SIZE %d" % len(wire)
+    if kind in ("ENVELOPE", "BODYSTRUCTURE", "BODY"):
+        key = (message.seq, kind)
+        with _cache_lock:
+            kept = _rendered.get(key)
+            if kept is not None:
+                _rendered.move_to_end(key)
+                return kept
+        done = _render_structure(kind, name, _root(message))
+        _keep_rendered(key, done)
+        return done
     root = _root(message)
     raw = root.raw
-    if kind in ("ENVELOPE", "BODYSTRUCTURE", "BODY"):
-        # Kept while the structure is cached: clients ask for these again and again.
-        if root.rendered is None:
-            root.rendered = {}
-        done = root.rendered.get(kind)
-        if done is None:
-            if kind == "ENVELOPE":
-                done = b"ENVELOPE " + _envelope(root)
-            else:
-                done = name + b" " + _structure(root, kind == "BODYSTRUCTURE")
-            root.rendered[kind] = done
-        return done
     if kind == "RFC822.HEADER":
         data = raw[: root.body]
     elif kind == "RFC822.TEXT":

@@ -520,3 +520,45 @@ def test_folder_names_are_unicode_in_the_store_and_modified_utf7_on_the_wire(mai
             b'* LIST (\\HasNoChildren) "/" Entw&APw-rfe/&ZeVnLIqe-\r\n'
         ]
         imap.ok("SELECT Entw&APw-rfe")
+
+
+def test_a_delay_rule_slows_one_command_and_keeps_pipelined_answers_in_order(mailtrap) -> None:
+    deliver(mailtrap)
+    rule = mailtrap.faults.delay("SELECT", seconds=0.3, protocol="imap", match="ann@*")
+    with connect(mailtrap) as imap:
+        imap.login()
+        started = time.monotonic()
+        imap.send(b"s SELECT INBOX\r\nn NOOP\r\n")
+        select_lines, tagged = imap.until(b"s")
+        assert tagged.startswith(b"s OK [READ-WRITE]") and b"* 1 EXISTS\r\n" in select_lines
+        assert time.monotonic() - started >= 0.3
+        assert imap.until(b"n")[1].startswith(b"n OK")
+    assert rule.fired == 1
+
+
+def test_a_throttle_rule_paces_responses(mailtrap) -> None:
+    deliver(mailtrap, body="x" * 3000)
+    mailtrap.faults.throttle(2000, stage="FETCH", protocol="imap")
+    with connect(mailtrap) as imap:
+        imap.login()
+        imap.ok("SELECT INBOX")
+        started = time.monotonic()
+        lines = imap.ok("FETCH 1 BODY.PEEK[]")
+        # About 3 KB at 2,000 bytes/s: over a second, not the milliseconds it takes.
+        assert time.monotonic() - started > 0.8
+        assert lines[1].endswith(b"x" * 3000 + b"\r\n")
+
+
+def test_the_fixture_gives_a_logged_in_imap_client(mailtrap) -> None:
+    deliver(mailtrap, "for the fixture")
+    with mailtrap.imap("ann@example.com") as imap:
+        assert imap.select("INBOX") == ("OK", [b"1"])
+        assert imap.search(None, "SUBJECT", '"for the fixture"') == ("OK", [b"1"])
+    with mailtrap.imap("ann@example.com", tls=False) as imap:
+        assert imap.select("INBOX", readonly=True)[0] == "OK"
+
+
+@pytest.mark.mailtrap(strict=True, users={"ann@example.com": "secret"})
+def test_the_fixture_client_raises_on_a_refused_login(mailtrap) -> None:
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+        mailtrap.imap("ann@example.com", "wrong")
