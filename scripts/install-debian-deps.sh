@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian mail clients the interop tests drive (swaks with its TLS
-# module, curl, fetchmail, getmail6), if they are missing. Dovecot, the POP3
-# benchmark's reference server, is not here: bench/pop3_retr.py installs it.
+# module, curl, fetchmail, getmail6, and for IMAP mbsync from isync and
+# offlineimap3), if they are missing. Dovecot, the benchmarks' reference server,
+# is not here: bench/pop3_retr.py and bench/imap_fetch.py install it.
 # Idempotent and quiet when everything is there; needs root (or sudo) otherwise.
 set -euo pipefail
 packages=()
@@ -9,6 +10,8 @@ command -v swaks >/dev/null 2>&1 || packages+=(swaks)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v fetchmail >/dev/null 2>&1 || packages+=(fetchmail)
 command -v getmail >/dev/null 2>&1 || packages+=(getmail6)
+command -v mbsync >/dev/null 2>&1 || packages+=(isync)
+command -v offlineimap >/dev/null 2>&1 || packages+=(offlineimap3)
 # swaks only recommends its TLS module; without it every swaks TLS test fails.
 perl -MNet::SSLeay -e1 >/dev/null 2>&1 || packages+=(libnet-ssleay-perl)
 [ ${#packages[@]} -eq 0 ] && exit 0
