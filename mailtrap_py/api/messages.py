@@ -71,7 +71,7 @@ async def list_messages(
     """Summaries, newest first, of the messages matching `query` (all if empty)."""
     criteria = _criteria(query)
     store = context_of(request).store
-    matching = store.search(criteria) if criteria else store.messages
+    matching = await store.search_async(criteria) if criteria else store.messages
     matching.reverse()
     page = matching[offset : offset + limit]
     return MessageList(
@@ -185,7 +185,7 @@ async def delete_messages(request: Request, query: QueryText = "") -> Deleted:
         count = len(store)
         store.clear()
         return Deleted(deleted=count)
-    doomed = store.search(_criteria(query))
+    doomed = await store.search_async(_criteria(query))
     return Deleted(deleted=len(store.delete(m.id for m in doomed)))
 
 
