@@ -634,6 +634,6 @@ async def test_search_async_gives_search_answers_and_lets_the_loop_run() -> None
     finally:
         stop.set()
         await task
-    # 10,000 messages are three slices or more: the loop ran between them.
-    assert ticks >= 3
+    # 10,000 messages are many slices: the loop ran between them.
+    assert ticks >= 10
     assert len(await store.search_async(Criteria.parse("subject:invoice"))) == 10
