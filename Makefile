@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck pytest bench bench-pop3 debian-deps clean
+.PHONY: serve test lint typecheck pytest bench bench-pop3 bench-imap debian-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ bench: $(STAMP)
 # Installs Dovecot's POP3 server (apt-get) if it is missing: it is the baseline.
 bench-pop3: $(STAMP)
 	$(BIN)/python bench/pop3_retr.py
+
+# IMAP FETCH/SEARCH over 10,000 messages: mailtrap-py, Dovecot's IMAP (apt-get
+# dovecot-imapd if missing) and mail-devel/pymap (pip, in a temporary venv).
+bench-imap: $(STAMP)
+	$(BIN)/python bench/imap_fetch.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

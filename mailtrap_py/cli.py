@@ -24,6 +24,7 @@ import click
 
 from mailtrap_py.__about__ import __version__
 from mailtrap_py.faults import SPEC_HELP, FaultError, Rule, chaos_rules, parse_rule
+from mailtrap_py.imap import DEFAULT_IDLE_TIMEOUT as DEFAULT_IMAP_TIMEOUT
 from mailtrap_py.pop3 import DEFAULT_IDLE_TIMEOUT as DEFAULT_POP3_TIMEOUT
 from mailtrap_py.server import MailServer
 from mailtrap_py.smtp.policy import DEFAULT_MAX_MESSAGE_SIZE
@@ -104,6 +105,36 @@ def read_users(path: Path) -> dict[str, str]:
     default=DEFAULT_POP3_TIMEOUT,
     show_default=True,
     help="Seconds a POP3 client may stay silent before it is disconnected.",
+)
+@click.option(
+    "--imap-port",
+    envvar="MAILTRAP_IMAP_PORT",
+    type=int,
+    default=1143,
+    show_default=True,
+    help="IMAP port (plain, with STARTTLS); -1 turns it off.",
+)
+@click.option(
+    "--imaps-port",
+    envvar="MAILTRAP_IMAPS_PORT",
+    type=int,
+    default=1993,
+    show_default=True,
+    help="Implicit-TLS IMAP port; -1 turns it off.",
+)
+@click.option(
+    "--imap-timeout",
+    envvar="MAILTRAP_IMAP_TIMEOUT",
+    type=float,
+    default=DEFAULT_IMAP_TIMEOUT,
+    show_default=True,
+    help="Seconds an IMAP client may stay silent before it is logged out (RFC 3501: 1800).",
+)
+@click.option(
+    "--catchall-login",
+    envvar="MAILTRAP_CATCHALL_LOGIN",
+    default=None,
+    help="An address whose INBOX (IMAP, POP3) receives a copy of every captured message.",
 )
 @click.option(
     "--hostname",
@@ -207,6 +238,10 @@ def serve(
     pop3_port: int,
     pop3s_port: int,
     pop3_timeout: float,
+    imap_port: int,
+    imaps_port: int,
+    imap_timeout: float,
+    catchall_login: str | None,
     hostname: str,
     users_file: Path | None,
     auth_required: bool,
@@ -235,6 +270,10 @@ def serve(
         pop3_port=None if pop3_port < 0 else pop3_port,
         pop3s_port=None if pop3s_port < 0 else pop3s_port,
         pop3_timeout=pop3_timeout,
+        imap_port=None if imap_port < 0 else imap_port,
+        imaps_port=None if imaps_port < 0 else imaps_port,
+        imap_timeout=imap_timeout,
+        catchall_login=catchall_login,
         hostname=hostname,
         users=users,
         strict=users is not None,

@@ -17,6 +17,8 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from mailtrap_py.faults import FaultSet, Rule
+from mailtrap_py.imap import DEFAULT_IDLE_TIMEOUT as DEFAULT_IMAP_TIMEOUT
+from mailtrap_py.imap import IMAPService
 from mailtrap_py.message import Message
 from mailtrap_py.pop3 import DEFAULT_IDLE_TIMEOUT as DEFAULT_POP3_TIMEOUT
 from mailtrap_py.pop3 import MaildropLocks, POP3Service
@@ -71,6 +73,8 @@ class MailServer:
         http_port: int | None = 0,
         pop3_port: int | None = 0,
         pop3s_port: int | None = 0,
+        imap_port: int | None = 0,
+        imaps_port: int | None = 0,
         hostname: str = "localhost",
         users: Mapping[str, str] | None = None,
         strict: bool = False,
@@ -79,6 +83,7 @@ class MailServer:
         max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
         smtp_timeout: float = DEFAULT_TIMEOUT,
         pop3_timeout: float = DEFAULT_POP3_TIMEOUT,
+        imap_timeout: float = DEFAULT_IMAP_TIMEOUT,
         max_messages: int | None = None,
         catchall_login: str | None = None,
         store: Store | None = None,
@@ -132,6 +137,7 @@ class MailServer:
         )
         self.hostname = hostname
         self.pop3_timeout = pop3_timeout
+        self.imap_timeout = imap_timeout
         # RFC 1939 section 4: one session per maildrop, whichever port it came in on.
         self.pop3_locks = MaildropLocks()
         self._want_ports = {
@@ -139,6 +145,8 @@ class MailServer:
             "smtps": smtps_port,
             "pop3": pop3_port,
             "pop3s": pop3s_port,
+            "imap": imap_port,
+            "imaps": imaps_port,
             "http": http_port,
         }
         self._ports: dict[str, int] = {}
@@ -180,6 +188,14 @@ class MailServer:
     @property
     def pop3s_port(self) -> int:
         return self._port("pop3s")
+
+    @property
+    def imap_port(self) -> int:
+        return self._port("imap")
+
+    @property
+    def imaps_port(self) -> int:
+        return self._port("imaps")
 
     @property
     def ports(self) -> dict[str, int]:
@@ -318,6 +334,15 @@ class MailServer:
                 tls_context=tls_context,
                 implicit_tls=name == "pop3s",
                 idle_timeout=self.pop3_timeout,
+                faults=self.faults,
+            )
+        if name in ("imap", "imaps"):
+            return IMAPService(
+                self.store,
+                hostname=self.hostname,
+                tls_context=tls_context,
+                implicit_tls=name == "imaps",
+                idle_timeout=self.imap_timeout,
                 faults=self.faults,
             )
         raise ValueError(f"unknown service {name!r}")  # pragma: no cover

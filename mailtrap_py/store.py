@@ -24,11 +24,21 @@ from datetime import datetime
 from typing import Literal
 
 from mailtrap_py.message import Message
-from mailtrap_py.query import Caseless, Criteria
+from mailtrap_py.query import Caseless, Criteria, Term
 
 log = logging.getLogger("mailtrap_py.store")
 
 INBOX = "INBOX"
+# RFC 6154 SPECIAL-USE folders every account gets when it first logs in over IMAP
+# (made then, not at delivery: most captured recipients never log in, and five
+# more folders each would cost memory for nothing).
+SPECIAL_FOLDERS = {
+    "Archive": "\\Archive",
+    "Drafts": "\\Drafts",
+    "Junk": "\\Junk",
+    "Sent": "\\Sent",
+    "Trash": "\\Trash",
+}
 
 # RFC 3501 section 2.3.1.1: UIDVALIDITY must change whenever UIDs of a folder may
 # be reused. A clock-seeded counter makes every folder ever made in this process
@@ -42,6 +52,9 @@ _uidvalidity = itertools.count(int(time.time()))
 _COLUMNS = {"subject": "subject", "from_any": "from", "to_any": "to"}
 _SEPARATOR = "\x01"
 _SLICE = 4096
+# Messages read between two passes through the event loop in `search_async`:
+# about 0.1 s of header parsing at the slowest rate measured.
+_ASYNC_SLICE = 512
 
 
 class _Column:
@@ -91,7 +104,36 @@ class _Column:
         return hits
 
 
-ChangeKind = Literal["added", "deleted", "cleared", "accounts", "expunged"]
+# "updated": flags changed or messages were appended or copied into one folder
+# (IMAP); "folders": a folder was made, removed or renamed.
+def _column_term(criteria: Criteria) -> Term | None:
+    """The first term a column can answer (see `Store.search`), if any."""
+    for term in criteria.terms:
+        if (
+            isinstance(term.matcher, Caseless)
+            and term.field in _COLUMNS
+            and _SEPARATOR not in term.matcher.folded
+            and "\0" not in term.matcher.folded  # search_text joins parts with NUL
+        ):
+            return term
+    return None
+
+
+def _answer(
+    criteria: Criteria, term: Term, messages: list[Message], column: _Column
+) -> list[Message]:
+    assert isinstance(term.matcher, Caseless)
+    hits = column.find_all(term.matcher.folded)
+    if term.negate:
+        excluded = set(hits)
+        picked = [m for i, m in enumerate(messages) if i not in excluded]
+    else:
+        picked = [messages[i] for i in hits]
+    rest = Criteria(tuple(t for t in criteria.terms if t is not term))
+    return rest.filter(picked) if rest else picked
+
+
+ChangeKind = Literal["added", "deleted", "cleared", "accounts", "expunged", "updated", "folders"]
 
 
 @dataclass(frozen=True)
@@ -144,6 +186,11 @@ class Folder:
         self.highest_modseq = 1
         self.entries: list[Entry] = []
         self.subscribed = True
+        # \Recent (RFC 3501 section 2.3.2): a message is recent to the first IMAP
+        # session that sees it; entries from this UID on have not been seen yet.
+        self.recent_floor = 1
+        # Counts removals, so an IMAP session knows when to look for expunges.
+        self.removals = 0
 
     def append(self, message: Message, internal_date: datetime | None = None) -> Entry:
         self.highest_modseq += 1
@@ -154,11 +201,23 @@ class Folder:
         self.entries.append(entry)
         return entry
 
+    def set_flags(self, entry: Entry, flags: frozenset[str]) -> None:
+        """Give `entry` new flags and a new mod-sequence (RFC 7162)."""
+        self.highest_modseq += 1
+        entry.flags = flags
+        entry.modseq = self.highest_modseq
+
+    def take_recent(self) -> int:
+        """The first UID that is recent to the caller; later callers get none of them."""
+        floor, self.recent_floor = self.recent_floor, self.uidnext
+        return floor
+
     def remove_messages(self, doomed: set[int]) -> None:
         """Drop entries whose message `seq` is in `doomed`."""
         if any(e.message.seq in doomed for e in self.entries):
             self.entries = [e for e in self.entries if e.message.seq not in doomed]
             self.highest_modseq += 1
+            self.removals += 1
 
     def __repr__(self) -> str:
         return f"<Folder {self.name} {len(self.entries)} messages uidnext={self.uidnext}>"
@@ -175,6 +234,11 @@ class Account:
     @property
     def inbox(self) -> Folder:
         return self.folders[INBOX]
+
+    def add_special_folders(self) -> None:
+        for name in SPECIAL_FOLDERS:
+            if name not in self.folders:
+                self.folders[name] = Folder(name)
 
     def __repr__(self) -> str:
         return f"<Account {self.address} folders={list(self.folders)}>"
@@ -233,29 +297,48 @@ class Store:
         log: one C-level pass over 100,000 strings instead of a Python call per
         message. The other terms then filter what is left.
         """
-        for term in criteria.terms:
-            if (
-                isinstance(term.matcher, Caseless)
-                and term.field in _COLUMNS
-                and _SEPARATOR not in term.matcher.folded
-                and "\0" not in term.matcher.folded  # search_text joins parts with NUL
-            ):
-                break
-        else:
+        term = _column_term(criteria)
+        if term is None:
             return criteria.filter(self.messages)
         messages, column = self._column(_COLUMNS[term.field])
-        hits = column.find_all(term.matcher.folded)
-        if term.negate:
-            excluded = set(hits)
-            picked = [m for i, m in enumerate(messages) if i not in excluded]
-        else:
-            picked = [messages[i] for i in hits]
-        rest = Criteria(tuple(t for t in criteria.terms if t is not term))
-        return rest.filter(picked) if rest else picked
+        return _answer(criteria, term, messages, column)
 
-    def _column(self, name: str) -> tuple[list[Message], _Column]:
+    async def search_async(self, criteria: Criteria) -> list[Message]:
+        """`search` for code on the server's event loop (the HTTP API).
+
+        The first search over a large log reads every message's header block (about
+        17 s for 100,000 messages); done in one go it would stall every SMTP, POP3,
+        IMAP and HTTP connection meanwhile. Here the work goes in slices of 512
+        messages with a pass through the loop between them.
+        """
+        term = _column_term(criteria)
+        if term is None:
+            found: list[Message] = []
+            messages = self.messages
+            for first in range(0, len(messages), _ASYNC_SLICE):
+                found += criteria.filter(messages[first : first + _ASYNC_SLICE])
+                await asyncio.sleep(0)
+            return found
+        name = _COLUMNS[term.field]
+        # Bounded: with mail evicted as fast as it comes (max_messages), the column
+        # keeps starting anew; after this many slices the rest is done in one go.
+        for _ in range(len(self) // _ASYNC_SLICE + 3):
+            with self.lock:
+                done = self._columns_generation == self._generation and len(
+                    self._columns.get(name) or ()
+                ) >= len(self._messages)
+            if done:
+                break
+            self._column(name, limit=_ASYNC_SLICE)
+            await asyncio.sleep(0)
+        messages, column = self._column(name)
+        return _answer(criteria, term, messages, column)
+
+    def _column(self, name: str, limit: int | None = None) -> tuple[list[Message], _Column]:
         """The log and one folded summary field of each message, built on first use
-        and extended as mail arrives; a removal (generation change) starts it anew."""
+        and extended as mail arrives; a removal (generation change) starts it anew.
+        With `limit`, at most that many messages are added to the column this time
+        (the returned column may then be shorter than the log)."""
         with self.lock:
             messages = list(self._messages)
             generation = self._generation
@@ -266,7 +349,8 @@ class Store:
         if len(column) < len(messages):
             # Header summaries may need parsing: outside the lock, so delivery never
             # waits on a search.
-            column = column.extended(messages[len(column) :], name)
+            end = len(messages) if limit is None else len(column) + limit
+            column = column.extended(messages[len(column) : end], name)
             with self.lock:
                 known = self._columns.get(name)
                 if self._columns_generation == generation and len(known or ()) < len(column):
@@ -345,6 +429,7 @@ class Store:
             if gone:
                 folder.entries = [e for e in folder.entries if e.uid not in wanted]
                 folder.highest_modseq += 1
+                folder.removals += 1
                 self._publish_locked(
                     Change(
                         "expunged",
@@ -364,6 +449,93 @@ class Store:
             for folder in account.folders.values():
                 folder.remove_messages(seqs)
         self._generation += 1
+
+    # -- folders (IMAP) ------------------------------------------------------
+
+    def is_current(self, account: Account, folder: Folder | None = None) -> bool:
+        """Whether `account` (and `folder` in it) are still the store's: a `clear()`
+        replaces every account."""
+        with self.lock:
+            if self.accounts.get(account.address) is not account:
+                return False
+            return folder is None or account.folders.get(folder.name) is folder
+
+    def create_folder(self, account: Account, name: str) -> Folder:
+        with self.lock:
+            folder = account.folders[name] = Folder(name)
+            self._publish_locked(Change("folders", account=account.address, folder=name))
+            return folder
+
+    def delete_folder(self, account: Account, name: str) -> None:
+        with self.lock:
+            account.folders.pop(name, None)
+            self._publish_locked(Change("folders", account=account.address, folder=name))
+
+    def rename_folder(self, account: Account, old: str, new: str) -> None:
+        """Rename `old` and the folders below it (`old/...`). Renaming INBOX moves
+        its messages to the new name and leaves INBOX empty (RFC 3501 6.3.5)."""
+        with self.lock:
+            if old == INBOX:
+                # INBOX itself stays (same UIDVALIDITY, same UIDNEXT), so sessions
+                # that have it selected see its messages expunged, not a new folder.
+                source = account.folders[INBOX]
+                target = account.folders[new] = Folder(new)
+                for entry in source.entries:
+                    target.append(entry.message, entry.internal_date).flags = entry.flags
+                if source.entries:
+                    moved = tuple(e.message for e in source.entries)
+                    source.entries = []
+                    source.highest_modseq += 1
+                    source.removals += 1
+                    self._publish_locked(
+                        Change("expunged", moved, account=account.address, folder=INBOX)
+                    )
+            else:
+                prefix = old + "/"
+                renamed = {}
+                for name, folder in account.folders.items():
+                    if name == old or name.startswith(prefix):
+                        folder.name = new + name[len(old) :]
+                        renamed[name] = folder
+                for name in renamed:
+                    del account.folders[name]
+                for folder in renamed.values():
+                    account.folders[folder.name] = folder
+            self._publish_locked(Change("folders", account=account.address, folder=new))
+
+    def append(
+        self,
+        account: Account,
+        folder: Folder,
+        messages: list[tuple[Message, frozenset[str], datetime | None]],
+    ) -> list[Entry]:
+        """Add messages to one folder (IMAP APPEND, COPY, MOVE). They join that
+        mailbox only: the capture log holds what arrived over SMTP."""
+        with self.lock:
+            entries = []
+            for message, flags, internal_date in messages:
+                entry = folder.append(message, internal_date)
+                entry.flags = flags or _NO_FLAGS
+                entries.append(entry)
+            self._publish_locked(
+                Change(
+                    "updated",
+                    tuple(m for m, _, _ in messages),
+                    account=account.address,
+                    folder=folder.name,
+                )
+            )
+            return entries
+
+    def set_flags(
+        self, account: Account, folder: Folder, changes: list[tuple[Entry, frozenset[str]]]
+    ) -> None:
+        """Give entries of one folder new flags, each with a new mod-sequence."""
+        with self.lock:
+            for entry, flags in changes:
+                folder.set_flags(entry, flags)
+            if changes:
+                self._publish_locked(Change("updated", account=account.address, folder=folder.name))
 
     # -- users ---------------------------------------------------------------
 

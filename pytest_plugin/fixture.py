@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import imaplib
 import itertools
 import re
 import ssl
@@ -20,10 +21,10 @@ _addresses = itertools.count(1)
 class Mailtrap:
     """The mail server as one test sees it: cleared before the test starts.
 
-    The app under test sends to `host:smtp_port` (and may read over POP3 from
-    `host:pop3_port`); the test waits for and asserts on what arrived. Criteria
-    are those of `MailServer.wait_for`: to, sender, from_, cc, bcc, subject, text,
-    html, body, header, has_attachment, where.
+    The app under test sends to `host:smtp_port` (and may read over IMAP or POP3
+    from `host:imap_port`, `host:pop3_port`); the test waits for and asserts on what
+    arrived. Criteria are those of `MailServer.wait_for`: to, sender, from_, cc, bcc,
+    subject, text, html, body, header, has_attachment, where.
     """
 
     def __init__(
@@ -65,6 +66,14 @@ class Mailtrap:
         return self.server.pop3s_port
 
     @property
+    def imap_port(self) -> int:
+        return self.server.imap_port
+
+    @property
+    def imaps_port(self) -> int:
+        return self.server.imaps_port
+
+    @property
     def ca_pem(self) -> bytes:
         return self.server.ca_pem
 
@@ -83,6 +92,32 @@ class Mailtrap:
         """An address no other test (or call) in this process gets."""
         local = _slug(name) if name else self._slug
         return f"{local}.{next(_addresses)}@{domain}"
+
+    # -- reading it back like a mail client ------------------------------------
+
+    def imap(self, user: str, password: str = "any", *, tls: bool = True) -> imaplib.IMAP4:
+        """An imaplib client logged in as `user` (IMAPS with the CA trusted, or the
+        plain port with `tls=False`). Use it as a context manager: it logs out.
+
+            with mailtrap.imap("ann@example.com") as imap:
+                imap.select("INBOX")
+        """
+        client: imaplib.IMAP4
+        if tls:
+            client = imaplib.IMAP4_SSL(
+                self.host,
+                self.imaps_port,
+                ssl_context=self.client_ssl_context(),
+                timeout=self.timeout,
+            )
+        else:
+            client = imaplib.IMAP4(self.host, self.imap_port, timeout=self.timeout)
+        try:
+            client.login(user, password)
+        except BaseException:
+            client.shutdown()
+            raise
+        return client
 
     # -- making it fail ------------------------------------------------------
 

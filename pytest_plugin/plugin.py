@@ -23,6 +23,8 @@ _OPTIONS = (
     ("http_port", int, 0, "HTTP API port, as for smtp_port"),
     ("pop3_port", int, 0, "POP3 port (plain, with STLS), as for smtp_port"),
     ("pop3s_port", int, 0, "POP3S (implicit TLS) port, as for smtp_port"),
+    ("imap_port", int, 0, "IMAP port (plain, with STARTTLS), as for smtp_port"),
+    ("imaps_port", int, 0, "IMAPS (implicit TLS) port, as for smtp_port"),
     ("timeout", float, 5.0, "default seconds mailtrap.wait_for() waits"),
 )
 
@@ -83,6 +85,8 @@ def mailtrap_server(pytestconfig: pytest.Config) -> Iterator[MailServer]:
         http_port=_port(pytestconfig, "http_port"),
         pop3_port=_port(pytestconfig, "pop3_port"),
         pop3s_port=_port(pytestconfig, "pop3s_port"),
+        imap_port=_port(pytestconfig, "imap_port"),
+        imaps_port=_port(pytestconfig, "imaps_port"),
     )
     with server:
         yield server

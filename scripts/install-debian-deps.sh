@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian mail clients the interop tests drive (swaks with its TLS
-# module, curl, fetchmail, getmail6) and the Chromium the browser tests drive
-# through Playwright (tests/browser/), if they are missing. Dovecot, the POP3
-# benchmark's reference server, is not here: bench/pop3_retr.py installs it.
+# module, curl, fetchmail, getmail6, and for IMAP mbsync from isync and
+# offlineimap3) and the Chromium the browser tests drive through Playwright
+# (tests/browser/), if they are missing. Dovecot, the benchmarks' reference server,
+# is not here: bench/pop3_retr.py and bench/imap_fetch.py install it.
 # Idempotent and quiet when everything is there; needs root (or sudo) otherwise.
 set -euo pipefail
 packages=()
@@ -10,6 +11,8 @@ command -v swaks >/dev/null 2>&1 || packages+=(swaks)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v fetchmail >/dev/null 2>&1 || packages+=(fetchmail)
 command -v getmail >/dev/null 2>&1 || packages+=(getmail6)
+command -v mbsync >/dev/null 2>&1 || packages+=(isync)
+command -v offlineimap >/dev/null 2>&1 || packages+=(offlineimap3)
 # Playwright drives Debian's Chromium: its own browser download cannot work offline.
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 # swaks only recommends its TLS module; without it every swaks TLS test fails.

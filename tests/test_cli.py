@@ -7,6 +7,7 @@ No sleeps: every wait is on a line of output or a process exit, with a timeout.
 
 from __future__ import annotations
 
+import imaplib
 import os
 import poplib
 import queue
@@ -63,6 +64,9 @@ class Serve:
     """`mailtrap-py serve ...` in the background, its stdout read line by line."""
 
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        if "--imap-port" not in args:
+            # The default ports (1143, 1993) would collide between parallel tests.
+            args = (*args, "--imap-port", "-1", "--imaps-port", "-1")
         self.proc = subprocess.Popen(
             [*CLI, "serve", *args],
             stdout=subprocess.PIPE,
@@ -207,7 +211,7 @@ def test_serve_on_port_0_prints_the_bound_port_serves_and_stops_cleanly(sig):
         serve.wait_ready()
         assert serve.stdout[0] == f"mailtrap-py {__version__}"
         assert serve.host == "127.0.0.1"
-        assert list(serve.ports) == ["smtp"]  # -1 turned SMTPS and both POP3s off
+        assert list(serve.ports) == ["smtp"]  # -1 turned SMTPS, POP3 and IMAP off
         port = serve.ports["smtp"]
         assert port > 0
 
@@ -641,3 +645,35 @@ def test_serve_with_faults_and_policies_refuses_as_told():
             assert client.data(b"Subject: x\r\n\r\nx\r\n")[0] == 250
         assert serve.stop(signal.SIGTERM) == 0, str(serve)
     assert any("fault fired" in line for line in serve.stderr), str(serve)
+
+
+def test_serve_runs_imap_on_the_shared_store():
+    with Serve(
+        "--smtp-port",
+        "0",
+        "--smtps-port",
+        "-1",
+        "--pop3-port",
+        "-1",
+        "--pop3s-port",
+        "-1",
+        "--http-port",
+        "-1",
+        "--imap-port",
+        "0",
+        "--imaps-port",
+        "0",
+        "--catchall-login",
+        "all@mailtrap.local",
+    ) as serve:
+        serve.wait_ready()
+        assert {"imap", "imaps"} <= set(serve.ports)
+        code, reply = send_raw(serve.host, serve.ports["smtp"], to="cli@example.com")
+        assert code == 250, reply
+        context = ssl.create_default_context(cafile=serve.ca_path)
+        with imaplib.IMAP4_SSL("localhost", serve.ports["imaps"], ssl_context=context) as imap:
+            imap.login("all@mailtrap.local", "any")
+            assert imap.select("INBOX") == ("OK", [b"1"])
+        with imaplib.IMAP4(serve.host, serve.ports["imap"]) as imap:
+            imap.login("cli@example.com", "any")
+            assert imap.select("INBOX") == ("OK", [b"1"])

@@ -44,8 +44,10 @@ def test_ephemeral_ports_are_readable_and_distinct():
             "http": server.http_port,
             "pop3": server.pop3_port,
             "pop3s": server.pop3s_port,
+            "imap": server.imap_port,
+            "imaps": server.imaps_port,
         }
-        assert len(set(server.ports.values())) == 5
+        assert len(set(server.ports.values())) == 7
         assert server.api_url == f"http://127.0.0.1:{server.http_port}"
         assert server.host == "127.0.0.1"
 

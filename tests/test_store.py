@@ -608,3 +608,32 @@ def test_search_answers_like_filter_for_column_terms_and_the_rest() -> None:
     for query in queries:
         criteria = Criteria.parse(query)
         assert store.search(criteria) == criteria.filter(store.messages), query
+
+
+@pytest.mark.asyncio
+async def test_search_async_gives_search_answers_and_lets_the_loop_run() -> None:
+    store = Store()
+    for n in range(10_000):
+        subject = "Invoice" if n % 1000 == 0 else f"note {n}"
+        raw = f"From: a{n % 7}@example.com\r\nTo: b@example.com\r\nSubject: {subject}\r\n\r\nx\r\n"
+        store.deliver(Message(raw.encode(), recipients=["b@example.com"]))
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    try:
+        for query in ("subject:invoice", "from:a3 subject:note", "-subject:note", "body:x"):
+            criteria = Criteria.parse(query)
+            assert await store.search_async(criteria) == store.search(criteria), query
+    finally:
+        stop.set()
+        await task
+    # 10,000 messages are many slices: the loop ran between them.
+    assert ticks >= 10
+    assert len(await store.search_async(Criteria.parse("subject:invoice"))) == 10

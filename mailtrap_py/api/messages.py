@@ -34,8 +34,7 @@ MAX_WAIT = 300.0
 # a sandbox (no script, no same-origin, no forms) and may load nothing from
 # anywhere: images only inline (data:), styles only inline; a <base> cannot point
 # its relative URLs elsewhere. The `inline_images` and `remote_images` parameters
-# widen img-src only. Mailpit and MailHog
-# both shipped XSS through exactly this route.
+# widen img-src only. Mailpit and MailHog both shipped XSS through exactly this route.
 HTML_CSP = (
     "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
     "base-uri 'none'; form-action 'none'"
@@ -76,7 +75,7 @@ async def list_messages(
     """Summaries, newest first, of the messages matching `query` (all if empty)."""
     criteria = _criteria(query)
     store = context_of(request).store
-    matching = store.search(criteria) if criteria else store.messages
+    matching = await store.search_async(criteria) if criteria else store.messages
     matching.reverse()
     page = matching[offset : offset + limit]
     return MessageList(
@@ -233,7 +232,7 @@ async def delete_messages(request: Request, query: QueryText = "") -> Deleted:
         count = len(store)
         store.clear()
         return Deleted(deleted=count)
-    doomed = store.search(_criteria(query))
+    doomed = await store.search_async(_criteria(query))
     return Deleted(deleted=len(store.delete(m.id for m in doomed)))
 
 
