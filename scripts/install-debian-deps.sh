@@ -2,8 +2,9 @@
 # Installs the Debian mail clients the interop tests drive (swaks with its TLS
 # module, curl, fetchmail, getmail6, and for IMAP mbsync from isync and
 # offlineimap3) and the Chromium the browser tests drive through Playwright
-# (tests/browser/), if they are missing. Dovecot, the benchmarks' reference server,
-# is not here: bench/pop3_retr.py and bench/imap_fetch.py install it.
+# (tests/browser/), and Dovecot's IMAP server, the reference the differential tests
+# compare against (tests/imap/test_dovecot_differential.py), if they are missing.
+# The benchmarks install what else they need (bench/pop3_retr.py: dovecot-pop3d).
 # Idempotent and quiet when everything is there; needs root (or sudo) otherwise.
 set -euo pipefail
 packages=()
@@ -15,6 +16,7 @@ command -v mbsync >/dev/null 2>&1 || packages+=(isync)
 command -v offlineimap >/dev/null 2>&1 || packages+=(offlineimap3)
 # Playwright drives Debian's Chromium: its own browser download cannot work offline.
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+[ -x /usr/lib/dovecot/imap ] || packages+=(dovecot-imapd)
 # swaks only recommends its TLS module; without it every swaks TLS test fails.
 perl -MNet::SSLeay -e1 >/dev/null 2>&1 || packages+=(libnet-ssleay-perl)
 [ ${#packages[@]} -eq 0 ] && exit 0
