@@ -191,6 +191,9 @@ class Folder:
         self.recent_floor = 1
         # Counts removals, so an IMAP session knows when to look for expunges.
         self.removals = 0
+        # A name kept only for the folders below it (IMAP \Noselect, RFC 3501
+        # 6.3.4): it holds no messages and cannot be selected.
+        self.noselect = False
 
     def append(self, message: Message, internal_date: datetime | None = None) -> Entry:
         self.highest_modseq += 1
@@ -466,10 +469,29 @@ class Store:
             self._publish_locked(Change("folders", account=account.address, folder=name))
             return folder
 
-    def delete_folder(self, account: Account, name: str) -> None:
+    def delete_folder(self, account: Account, name: str) -> bool:
+        """Remove a folder; True if it went. One with folders below it (`name/...`)
+        stays as a name only: its messages go and it becomes \\Noselect (RFC 3501
+        6.3.4), so False."""
         with self.lock:
-            account.folders.pop(name, None)
+            folder = account.folders.get(name)
+            if folder is None:
+                return False
+            if any(other.startswith(name + "/") for other in account.folders):
+                gone = tuple(e.message for e in folder.entries)
+                folder.entries = []
+                folder.noselect = True
+                folder.highest_modseq += 1
+                folder.removals += 1
+                if gone:
+                    self._publish_locked(
+                        Change("expunged", gone, account=account.address, folder=name)
+                    )
+                self._publish_locked(Change("folders", account=account.address, folder=name))
+                return False
+            del account.folders[name]
             self._publish_locked(Change("folders", account=account.address, folder=name))
+            return True
 
     def rename_folder(self, account: Account, old: str, new: str) -> None:
         """Rename `old` and the folders below it (`old/...`). Renaming INBOX moves

@@ -1024,15 +1024,31 @@ def render(item: FetchItem, message: Message, internal_date: datetime) -> bytes:
         done = _render_structure(kind, name, _root(message))
         _keep_rendered(key, done)
         return done
-    root = _root(message)
-    raw = root.raw
-    if kind == "RFC822.HEADER":
-        data = raw[: root.body]
-    elif kind == "RFC822.TEXT":
-        data = raw[root.body :]
+    if kind in ("RFC822.HEADER", "RFC822.TEXT") or (
+        not item.part and item.text in ("", "HEADER", "TEXT")
+    ):
+        # The whole message, its header or its body: one search for the blank line
+        # (as `_Part` finds it), not a MIME tree. Mail clients and sync tools fetch
+        # these for every message of a folder.
+        raw = wire_bytes(message.raw)
+        body = _body_offset(raw)
+        if kind == "RFC822.HEADER" or item.text == "HEADER":
+            data = raw[:body]
+        elif kind == "RFC822.TEXT" or item.text == "TEXT":
+            data = raw[body:]
+        else:
+            data = raw
     else:
-        data = _section_bytes(root, item)
-        if item.partial is not None:
-            origin, count = item.partial
-            data = data[origin : origin + count]
+        data = _section_bytes(_root(message), item)
+    if item.partial is not None:
+        origin, count = item.partial
+        data = data[origin : origin + count]
     return name + b" " + literal(data)
+
+
+def _body_offset(raw: bytes) -> int:
+    """Where the body of a whole message starts (its end if it has no blank line)."""
+    if raw.startswith(b"\r\n"):
+        return 2
+    blank = raw.find(b"\r\n\r\n")
+    return len(raw) if blank < 0 else blank + 4

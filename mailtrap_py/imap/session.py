@@ -393,6 +393,8 @@ class Session:
             folder = account.folders.get(name)
             if folder is None:
                 raise _no(f"Mailbox doesn't exist: {name}", "NONEXISTENT")
+            if folder.noselect:
+                raise _no(f"Mailbox isn't selectable: {name}", "CANNOT")
             view = list(folder.entries)
             floor = folder.recent_floor if readonly else folder.take_recent()
             recent = {e.uid for e in view if e.uid >= floor}
@@ -435,7 +437,12 @@ class Session:
             raise _bad("CREATE takes a mailbox name")
         name = self._mailbox_name(command.args[0]).rstrip(SEPARATOR)
         account = self._account()
-        if not name or name == INBOX or name in account.folders:
+        existing = account.folders.get(name)
+        if existing is not None and existing.noselect:
+            # A name kept for its children becomes a folder again.
+            existing.noselect = False
+            return [self._done(command, "Create completed.")]
+        if not name or name == INBOX or existing is not None:
             raise _no("Mailbox already exists", "ALREADYEXISTS")
         _check_name(name)
         # RFC 3501 6.3.3: create the superior levels too.
@@ -453,14 +460,17 @@ class Session:
         account = self._account()
         if name == INBOX:
             raise _no("INBOX can't be deleted")
-        if name not in account.folders:
+        folder = account.folders.get(name)
+        if folder is None:
             raise _no(f"Mailbox doesn't exist: {name}", "NONEXISTENT")
-        if any(other.startswith(name + SEPARATOR) for other in account.folders):
-            # RFC 3501 6.3.4 would keep it as \Noselect; Dovecot refuses instead.
-            raise _no("Mailbox has children, delete them first")
-        if self.selected is not None and self.selected.folder is account.folders[name]:
+        has_children = any(other.startswith(name + SEPARATOR) for other in account.folders)
+        if folder.noselect and has_children:
+            # RFC 3501 6.3.4: a \Noselect name with inferiors can't be deleted.
+            raise _no("Mailbox has children, delete them first", "CANNOT")
+        if self.selected is not None and self.selected.folder is folder:
             self.selected = None
             self.state = State.AUTHENTICATED
+        # With children it stays as a \Noselect name (its messages go).
         self.store.delete_folder(account, name)
         return [self._done(command, "Delete completed.")]
 
@@ -526,6 +536,7 @@ class Session:
             with self.store.lock:
                 names = list(account.folders)
                 subscribed = {n for n, f in account.folders.items() if f.subscribed}
+                noselect = {n for n, f in account.folders.items() if f.noselect}
             names.sort(key=lambda n: (n != INBOX, n))
             for name in names:
                 if not matcher(name):
@@ -537,6 +548,8 @@ class Session:
                     if any(n.startswith(name + SEPARATOR) for n in names)
                     else "\\HasNoChildren"
                 ]
+                if name in noselect:
+                    attributes.insert(0, "\\Noselect")
                 use = SPECIAL_FOLDERS.get(name)
                 if use:
                     attributes.append(use)
@@ -566,6 +579,8 @@ class Session:
             folder = account.folders.get(name)
             if folder is None:
                 raise _no(f"Mailbox doesn't exist: {name}", "NONEXISTENT")
+            if folder.noselect:
+                raise _no(f"Mailbox isn't selectable: {name}", "CANNOT")
             # In Dovecot's order, whatever order the client asked in.
             for key in _STATUS_ITEMS:
                 if key in wanted:
@@ -596,7 +611,7 @@ class Session:
                 raise _bad("Invalid APPEND arguments")
         account = self._account()
         folder = account.folders.get(name)
-        if folder is None:
+        if folder is None or folder.noselect:
             raise _no(f"Mailbox doesn't exist: {name}", "TRYCREATE")
         message = Message(data, received_at=internal_date, peer=self.peer, auth_user=self.user)
         [entry] = self.store.append(
@@ -780,7 +795,7 @@ class Session:
         name = self._mailbox_name(command.args[1])
         account = selected.account
         target = account.folders.get(name)
-        if target is None:
+        if target is None or target.noselect:
             raise _no(f"Mailbox doesn't exist: {name}", "TRYCREATE")
         moving = command.name == "MOVE"
         if moving and selected.readonly:

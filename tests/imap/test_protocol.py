@@ -562,3 +562,27 @@ def test_the_fixture_gives_a_logged_in_imap_client(mailtrap) -> None:
 def test_the_fixture_client_raises_on_a_refused_login(mailtrap) -> None:
     with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
         mailtrap.imap("ann@example.com", "wrong")
+
+
+def test_deleting_a_folder_with_children_keeps_its_name_as_noselect(mailtrap) -> None:
+    with connect(mailtrap) as imap:
+        imap.login()
+        imap.ok("CREATE Foo/Bar")
+        imap.ok("APPEND Foo {12+}\r\nSubject: x\r\n")
+        imap.ok("DELETE Foo")  # RFC 3501 6.3.4: allowed; messages go, the name stays
+        assert imap.ok('LIST "" "Foo*"') == [
+            b'* LIST (\\Noselect \\HasChildren) "/" Foo\r\n',
+            b'* LIST (\\HasNoChildren) "/" Foo/Bar\r\n',
+        ]
+        for command in ("SELECT Foo", "STATUS Foo (MESSAGES)", "DELETE Foo"):
+            _, tagged = imap.command(command)
+            assert status(tagged) == b"NO", command
+        _, tagged = imap.command("APPEND Foo {1+}\r\nx")
+        assert b" NO [TRYCREATE] " in tagged
+        imap.ok("DELETE Foo/Bar")
+        imap.ok("DELETE Foo")  # no children left: now it goes
+        assert imap.ok('LIST "" "Foo*"') == []
+        imap.ok("CREATE Foo/Baz")
+        imap.ok("DELETE Foo")
+        imap.ok("CREATE Foo")  # selectable again, empty
+        assert b"* 0 EXISTS\r\n" in imap.ok("SELECT Foo")
