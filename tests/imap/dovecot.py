@@ -1,9 +1,12 @@
-"""A private Dovecot IMAP server for differential tests (the reference behaviour).
+"""A private Dovecot IMAP server, the reference: for the differential tests, and
+for the interop tests run against it (`IMAP_INTEROP_SERVER=dovecot`).
 
 Debian's dovecot-imapd, installed by scripts/install-debian-deps.sh, runs from a
-temporary directory on a free loopback port, accepting any password, with the same
-folders mailtrap-py gives every account (../shared/reference/dovecot.md). Locally a
-missing Dovecot skips the differential tests; in CI (`CI=true`) it fails them.
+temporary directory on free loopback ports, accepting any password, with the same
+folders mailtrap-py gives every account (../shared/reference/dovecot.md); with
+`tls=True` also on an IMAPS port with a certificate from its own trustme CA.
+Locally a missing Dovecot skips the tests that need it; in CI (`CI=true`) it fails
+them.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import trustme
 
 HOST = "127.0.0.1"
 
@@ -27,7 +32,7 @@ CONF = """\
 base_dir = {dir}/run
 protocols = imap
 listen = {host}
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 log_path = {dir}/dovecot.log
@@ -50,7 +55,7 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    port = {imaps_port}
   }}
 }}
 namespace inbox {{
@@ -58,23 +63,23 @@ namespace inbox {{
   separator = /
   mailbox Archive {{
     special_use = \\Archive
-    auto = create
+    auto = subscribe
   }}
   mailbox Drafts {{
     special_use = \\Drafts
-    auto = create
+    auto = subscribe
   }}
   mailbox Junk {{
     special_use = \\Junk
-    auto = create
+    auto = subscribe
   }}
   mailbox Sent {{
     special_use = \\Sent
-    auto = create
+    auto = subscribe
   }}
   mailbox Trash {{
     special_use = \\Trash
-    auto = create
+    auto = subscribe
   }}
 }}
 """
@@ -93,9 +98,17 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass
+class Dovecot:
+    imap_port: int
+    imaps_port: int  # 0 without TLS
+    ca_path: Path | None  # the CA that signed its certificate, with TLS
+    directory: Path
+
+
 @contextlib.contextmanager
-def running_dovecot() -> Iterator[int]:
-    """Start Dovecot; yields its IMAP port; stops it and removes its files."""
+def running_dovecot(*, tls: bool = False) -> Iterator[Dovecot]:
+    """Start Dovecot; yields where it listens; stops it and removes its files."""
     if shutil.which("dovecot") is None or not Path("/usr/lib/dovecot/imap").exists():
         _missing("Dovecot IMAP is not installed")
     try:
@@ -112,9 +125,29 @@ def running_dovecot() -> Iterator[int]:
     (directory / "mail").mkdir()
     os.chown(directory / "mail", vmail.pw_uid, vmail.pw_gid)
     port = _free_port()
+    imaps_port, ca_path, ssl = 0, None, "ssl = no"
+    if tls:
+        ca = trustme.CA()
+        cert = ca.issue_cert("localhost", HOST, common_name="localhost")
+        ca_path = directory / "ca.pem"
+        ca.cert_pem.write_to_path(str(ca_path))
+        cert.cert_chain_pems[0].write_to_path(str(directory / "cert.pem"))
+        cert.private_key_pem.write_to_path(str(directory / "key.pem"))
+        imaps_port = _free_port()
+        ssl = f"ssl = yes\nssl_cert = <{directory}/cert.pem\nssl_key = <{directory}/key.pem"
     conf = directory / "dovecot.conf"
-    conf.write_text(CONF.format(dir=directory, host=HOST, port=port))
-    subprocess.run(["dovecot", "-c", str(conf)], check=True, timeout=30)
+    conf.write_text(
+        CONF.format(dir=directory, host=HOST, port=port, imaps_port=imaps_port, ssl=ssl)
+    )
+    # The daemon keeps the descriptors it starts with: not pytest's captured ones.
+    subprocess.run(
+        ["dovecot", "-c", str(conf)],
+        check=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -130,7 +163,7 @@ def running_dovecot() -> Iterator[int]:
                 # Waiting for another process to open its socket: there is no
                 # event to wait on, so poll (the only poll in the suite).
                 time.sleep(0.02)
-        yield port
+        yield Dovecot(port, imaps_port, ca_path, directory)
     finally:
         subprocess.run(["doveadm", "-c", str(conf), "stop"], check=False, timeout=30)
         shutil.rmtree(directory, ignore_errors=True)

@@ -210,8 +210,8 @@ def normalise(untagged: list[bytes], tagged: bytes) -> list[bytes]:
 
 @pytest.fixture(scope="module")
 def dovecot_port() -> Iterator[int]:
-    with running_dovecot() as port:
-        yield port
+    with running_dovecot() as dovecot:
+        yield dovecot.imap_port
 
 
 @pytest.fixture(scope="module")

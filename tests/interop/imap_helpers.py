@@ -16,24 +16,19 @@ through one small interface, `Target`:
 
 from __future__ import annotations
 
-import contextlib
 import imaplib
 import itertools
 import os
-import pwd
 import re
-import shutil
 import smtplib
-import socket
 import subprocess
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from .conftest import missing
+from tests.imap.dovecot import running_dovecot
+
 from .pop3_helpers import tricky as tricky  # re-exported: the tests' message
 
 _users = itertools.count(1)
@@ -151,131 +146,27 @@ def server_under_test(request: pytest.FixtureRequest) -> Target:
 
 # -- Dovecot, the reference --------------------------------------------------------
 
-DOVECOT_CONF = """\
-base_dir = {dir}/run
-protocols = imap
-listen = 127.0.0.1
-ssl = yes
-ssl_cert = <{dir}/cert.pem
-ssl_key = <{dir}/key.pem
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-log_path = {dir}/dovecot.log
-mail_location = maildir:{dir}/mail/%u
-first_valid_uid = 1
-mail_uid = vmail
-mail_gid = vmail
-default_internal_user = dovecot
-default_login_user = dovenull
-passdb {{
-  driver = static
-  args = nopassword=y
-}}
-userdb {{
-  driver = static
-  args = uid=vmail gid=vmail home={dir}/mail/%u
-}}
-service imap-login {{
-  inet_listener imap {{
-    port = {imap_port}
-  }}
-  inet_listener imaps {{
-    port = {imaps_port}
-  }}
-}}
-namespace inbox {{
-  inbox = yes
-  separator = /
-  mailbox Drafts {{
-    special_use = \\Drafts
-    auto = subscribe
-  }}
-  mailbox Junk {{
-    special_use = \\Junk
-    auto = subscribe
-  }}
-  mailbox Trash {{
-    special_use = \\Trash
-    auto = subscribe
-  }}
-  mailbox Sent {{
-    special_use = \\Sent
-    auto = subscribe
-  }}
-  mailbox Archive {{
-    special_use = \\Archive
-    auto = subscribe
-  }}
-}}
-"""
+
+class _SessionDovecot:
+    """The session's Dovecot (tests/imap/dovecot.py), with TLS, stopped at the end."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self._running = running_dovecot(tls=True)
+        server = self._running.__enter__()
+        config.add_cleanup(lambda: self._running.__exit__(None, None, None))
+        self.imap_port, self.imaps_port = server.imap_port, server.imaps_port
+        assert server.ca_path is not None
+        self.ca_path = server.ca_path
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+Dovecot = _SessionDovecot
+_dovecot: _SessionDovecot | None = None
 
 
-class Dovecot:
-    """A private Dovecot IMAP server in a temporary folder (see dovecot.md in
-    shared/reference): any password, TLS with a certificate from a trustme CA."""
-
-    def __init__(self) -> None:
-        import trustme
-
-        if shutil.which("dovecot") is None or not Path("/usr/lib/dovecot/imap").exists():
-            missing("dovecot-imapd is not installed", "apt-get install dovecot-imapd")
-        try:
-            vmail = pwd.getpwnam("vmail")
-        except KeyError:
-            missing("no vmail user for Dovecot's mail", "useradd -r -M vmail")
-        self.dir = Path(tempfile.mkdtemp(prefix="mailtrap-interop-dovecot-"))
-        self.dir.chmod(0o755)
-        ca = trustme.CA()
-        cert = ca.issue_cert("localhost", "127.0.0.1", common_name="localhost")
-        self.ca_path = self.dir / "ca.pem"
-        ca.cert_pem.write_to_path(str(self.ca_path))
-        cert.cert_chain_pems[0].write_to_path(str(self.dir / "cert.pem"))
-        cert.private_key_pem.write_to_path(str(self.dir / "key.pem"))
-        (self.dir / "mail").mkdir()
-        os.chown(self.dir / "mail", vmail.pw_uid, vmail.pw_gid)
-        self.imap_port, self.imaps_port = _free_port(), _free_port()
-        self.conf = self.dir / "dovecot.conf"
-        self.conf.write_text(
-            DOVECOT_CONF.format(dir=self.dir, imap_port=self.imap_port, imaps_port=self.imaps_port)
-        )
-        # The daemon keeps the descriptors it starts with: not pytest's.
-        subprocess.run(
-            ["dovecot", "-c", str(self.conf)],
-            check=True,
-            timeout=30,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(OSError):
-                with socket.create_connection(("127.0.0.1", self.imap_port), 1):
-                    break
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("dovecot did not listen")
-            time.sleep(0.05)  # a daemon starting up: no event to wait on
-
-    def stop(self) -> None:
-        subprocess.run(["doveadm", "-c", str(self.conf), "stop"], check=False, timeout=30)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-_dovecot: Dovecot | None = None
-
-
-def _session_dovecot(config: pytest.Config) -> Dovecot:
+def _session_dovecot(config: pytest.Config) -> _SessionDovecot:
     global _dovecot
     if _dovecot is None:
-        _dovecot = Dovecot()
-        config.add_cleanup(_dovecot.stop)
+        _dovecot = _SessionDovecot(config)
     return _dovecot
 
 
