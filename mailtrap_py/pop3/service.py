@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import ssl
 
 from mailtrap_py.faults import FaultSet
-from mailtrap_py.listening import close_listener, finish, listen, settle
+from mailtrap_py.listening import ConnectionService
 from mailtrap_py.pop3.session import MaildropLocks
 from mailtrap_py.pop3.transport import DEFAULT_IDLE_TIMEOUT, POP3Protocol
 from mailtrap_py.store import Store
 
-log = logging.getLogger("mailtrap_py.pop3")
 
+class POP3Service(ConnectionService[POP3Protocol]):
+    name = "POP3"
 
-class POP3Service:
     def __init__(
         self,
         store: Store,
@@ -27,48 +25,24 @@ class POP3Service:
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         faults: FaultSet | None = None,
     ) -> None:
-        if implicit_tls and tls_context is None:
-            raise ValueError("implicit TLS needs a TLS context")
+        super().__init__(tls_context=tls_context, implicit_tls=implicit_tls)
         self.store = store
         # Shared between the POP3 and POP3S services: one maildrop, one lock.
         self.locks = locks if locks is not None else MaildropLocks()
         self.hostname = hostname
-        self.tls_context = tls_context
-        self.implicit_tls = implicit_tls
         self.idle_timeout = idle_timeout
         # The server's fault rules (shared with its other services), consulted by
         # every connection at connect, greeting and each command.
         self.faults = faults if faults is not None else FaultSet()
-        self.connections: set[POP3Protocol] = set()
-        self._server: asyncio.Server | None = None
-        self.port = 0
 
-    async def start(self, host: str, port: int) -> int:
-        """Listen on host:port (0 picks a free port); returns the bound port."""
-
-        def make_protocol() -> POP3Protocol:
-            return POP3Protocol(
-                self.store,
-                self.locks,
-                hostname=self.hostname,
-                tls_context=self.tls_context,
-                implicit_tls=self.implicit_tls,
-                idle_timeout=self.idle_timeout,
-                connections=self.connections,
-                faults=self.faults,
-            )
-
-        self._server, self.port = await listen(
-            make_protocol, host, port, self.tls_context if self.implicit_tls else None
+    def make_protocol(self) -> POP3Protocol:
+        return POP3Protocol(
+            self.store,
+            self.locks,
+            hostname=self.hostname,
+            tls_context=self.tls_context,
+            implicit_tls=self.implicit_tls,
+            idle_timeout=self.idle_timeout,
+            connections=self.connections,
+            faults=self.faults,
         )
-        return self.port
-
-    async def stop(self) -> None:
-        """Stop listening, drop open connections, and wait for what they left running."""
-        if self._server is None:
-            return
-        await close_listener(self._server)
-        await finish([t for p in list(self.connections) for t in p.abort()], "POP3")
-        await settle()  # aborted transports close their sockets in queued callbacks
-        await self._server.wait_closed()
-        self._server = None

@@ -229,12 +229,13 @@ class SMTPProtocol(SMTP):
         self._connections.discard(self)
         super().connection_lost(error)
 
-    def abort(self) -> asyncio.Task[None] | None:
+    def abort(self) -> list[asyncio.Task[None]]:
         """Drop the connection now (server shutdown); returns its handler task."""
         transport = self._original_transport or self.transport
         if transport is not None:
             transport.abort()  # type: ignore[attr-defined]
-        return self._handler_coroutine
+        task = self._handler_coroutine
+        return [] if task is None else [task]
 
     @auth_mechanism("CRAM-MD5")
     async def auth_CRAM__MD5(self, _: Any, args: list[str]) -> AuthResult:  # noqa: N802
