@@ -21,6 +21,7 @@ from typing import cast
 from mailtrap_py.faults import CONNECT, GREETING, Action, FaultSet, Throttle
 from mailtrap_py.imap.parser import Command, Parser
 from mailtrap_py.imap.session import Session
+from mailtrap_py.inactivity import InactivityTimer
 from mailtrap_py.smtp.handler import format_peer
 from mailtrap_py.store import Change, Store
 
@@ -66,8 +67,7 @@ class IMAPProtocol(asyncio.Protocol):
         self._reading = True
         self._waiting_for_data = False
         self._throttle: Throttle | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self._last_activity = 0.0
+        self._timer = InactivityTimer(idle_timeout, self._idle)
 
     # -- asyncio callbacks -----------------------------------------------------------
 
@@ -83,12 +83,12 @@ class IMAPProtocol(asyncio.Protocol):
             peer=self.peer,
         )
         log.debug("%s: connected%s", self.peer, " (TLS)" if self.implicit_tls else "")
-        self._touch()
+        self._timer.touch()
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     def data_received(self, data: bytes) -> None:
         self.parser.feed(data)
-        self._touch()
+        self._timer.touch()
         if self.parser.buffered > _READ_AHEAD and not self._waiting_for_data:
             self._pause_reading()
         self._wake.set()
@@ -109,9 +109,7 @@ class IMAPProtocol(asyncio.Protocol):
         self.connections.discard(self)
         self.transport = None
         self._stop_watching()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._timer.cancel()
         if self._drained is not None and not self._drained.done():
             self._drained.set_result(None)
         if self._task is not None and not self._task.done():
@@ -286,28 +284,14 @@ class IMAPProtocol(asyncio.Protocol):
             self._reading = False
             self.transport.pause_reading()
 
-    def _touch(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._last_activity = loop.time()
-        if self._timer is None:
-            self._timer = loop.call_at(self._last_activity + self.idle_timeout, self._idle)
-
     def _idle(self) -> None:
-        self._timer = None
         if self.session is None or self.transport is None:
-            return
-        loop = asyncio.get_running_loop()
-        deadline = self._last_activity + self.idle_timeout
-        if loop.time() < deadline:
-            self._timer = loop.call_at(deadline, self._idle)
             return
         log.info("%s: idle for %gs, disconnecting", self.peer, self.idle_timeout)
         self.transport.write(self.session.timed_out())
         self._close()
 
     def _close(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._timer.cancel()
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()

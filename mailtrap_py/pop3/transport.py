@@ -21,6 +21,7 @@ from collections import deque
 from typing import cast
 
 from mailtrap_py.faults import CONNECT, GREETING, Action, FaultSet, Throttle
+from mailtrap_py.inactivity import InactivityTimer
 from mailtrap_py.pop3.parser import Command, OverlongLine
 from mailtrap_py.pop3.session import CRLF, MaildropLocks, Session
 from mailtrap_py.pop3.states import State
@@ -58,8 +59,9 @@ class POP3Protocol(asyncio.Protocol):
         self.connections = connections
         self.transport: asyncio.Transport | None = None
         self.session: Session | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self._last_activity = 0.0
+        self._timer = InactivityTimer(
+            idle_timeout, self._idle, busy=lambda: self._worker is not None
+        )
         self._tls_task: asyncio.Task[None] | None = None
         # Data the TLS layer decrypted before `_start_tls` resumed (see there).
         self._early: list[bytes] = []
@@ -86,7 +88,7 @@ class POP3Protocol(asyncio.Protocol):
             peer=peer,
         )
         log.debug("%s: connected%s", peer, " (TLS)" if self.implicit_tls else "")
-        self._restart_timer()
+        self._timer.touch()
         if len(self.faults):
             self.transport.pause_reading()
             self._worker = asyncio.get_running_loop().create_task(self._work(greet=True))
@@ -102,7 +104,7 @@ class POP3Protocol(asyncio.Protocol):
             # handshake is done but `_start_tls` has not resumed yet. Keep it.
             self._early.append(data)
             return
-        self._restart_timer()
+        self._timer.touch()
         if self._worker is not None or self._throttle is not None or len(self.faults):
             self._lines.extend(session.split_lines(data))
             if self._worker is None and self._lines:
@@ -148,9 +150,7 @@ class POP3Protocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.connections.discard(self)
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._timer.cancel()
         if self._worker is not None:
             self._worker.cancel()
         self._lines.clear()
@@ -201,7 +201,7 @@ class POP3Protocol(asyncio.Protocol):
                     if self.transport is None or self.transport.is_closing():
                         return  # hung up
                 await self._send(session.receive_line(line))
-                self._restart_timer()
+                self._timer.touch()
                 if session.closed or session.starttls_pending:
                     session.drop_input(len(self._lines))
                     self._lines.clear()
@@ -300,36 +300,16 @@ class POP3Protocol(asyncio.Protocol):
         if early:
             self.data_received(early)
         else:
-            self._restart_timer()
-
-    def _restart_timer(self) -> None:
-        # Called for every chunk read: only note the time. A timer is armed once
-        # and, when it fires early, re-armed for the rest (cancelling and making a
-        # TimerHandle per command is a measurable share of a RETR's cost).
-        loop = asyncio.get_running_loop()
-        self._last_activity = loop.time()
-        if self._timer is None:
-            self._timer = loop.call_at(self._last_activity + self.idle_timeout, self._idle)
+            self._timer.touch()
 
     def _idle(self) -> None:
-        self._timer = None
         if self.session is None or self.transport is None:
-            return
-        loop = asyncio.get_running_loop()
-        if self._worker is not None:
-            # The server is the one taking its time (a delay rule): not idle.
-            self._last_activity = loop.time()
-        deadline = self._last_activity + self.idle_timeout
-        if loop.time() < deadline:
-            self._timer = loop.call_at(deadline, self._idle)
             return
         log.info("%s: idle for %gs, disconnecting", self.session.peer, self.idle_timeout)
         self.transport.write(self.session.timed_out())
         self._close()
 
     def _close(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._timer.cancel()
         if self.transport is not None:
             self.transport.close()
