@@ -48,7 +48,6 @@ import hashlib
 import imaplib
 import os
 import platform
-import pwd
 import random
 import re
 import shutil
@@ -59,12 +58,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-HOST = "127.0.0.1"
+from dovecot_peer import HOST, DovecotPeer, free_port, wait_listening
+
 USER = "bench@example.com"
 PASSWORD = "secret"
 SEARCH_WORD = "zephyr"  # in the Subject of messages 7, 107, 207, ...
@@ -209,22 +208,6 @@ def tree_cpu(root: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_listening(port: int, what: str, log: Callable[[], str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), 1):
-            return
-        if time.monotonic() > deadline:
-            raise SystemExit(f"{what} did not listen on {port}:\n{log()}")
-        time.sleep(0.05)
-
-
 # -- server A: mailtrap-py, in its own process ----------------------------------------------
 
 
@@ -299,119 +282,22 @@ class MailtrapServer(Server):
 
 # -- server B: Dovecot ------------------------------------------------------------------------
 
-DOVECOT_CONF = """\
-base_dir = {dir}/run
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-log_path = {dir}/dovecot.log
-mail_location = maildir:{dir}/mail/%u
-first_valid_uid = 1
-mail_uid = vmail
-mail_gid = vmail
-default_internal_user = dovecot
-default_login_user = dovenull
-passdb {{
-  driver = static
-  args = nopassword=y
-}}
-userdb {{
-  driver = static
-  args = uid=vmail gid=vmail home={dir}/mail/%u
-}}
-service imap-login {{
-  inet_listener imap {{
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-namespace inbox {{
-  inbox = yes
-  separator = /
-}}
-"""
-
-
-def ensure_dovecot() -> None:
-    """apt-get dovecot-imapd if it is missing, and the `vmail` user the config needs."""
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    if shutil.which("dovecot") is None or not Path("/usr/lib/dovecot/imap").exists():
-        print("installing dovecot-imapd with apt-get ...", file=sys.stderr)
-        subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True)
-        subprocess.run(
-            [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "dovecot-imapd"],
-            check=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-            stdout=subprocess.DEVNULL,
-        )
-    try:
-        pwd.getpwnam("vmail")
-    except KeyError:
-        subprocess.run([*sudo, "useradd", "-r", "-M", "vmail"], check=True)
-
 
 class DovecotServer(Server):
     name = "dovecot"
 
     def __init__(self, messages: list[bytes]) -> None:
-        ensure_dovecot()
-        self.dir = Path(tempfile.mkdtemp(prefix="mailtrap-bench-dovecot-imap-"))
-        self.dir.chmod(0o755)
-        self.port = free_port()
-        self.conf = self.dir / "dovecot.conf"
-        self.conf.write_text(DOVECOT_CONF.format(dir=self.dir, port=self.port))
-        vmail = pwd.getpwnam("vmail")
-        maildir = self.dir / "mail" / USER
-        for sub in ("cur", "new", "tmp"):
-            (maildir / sub).mkdir(parents=True)
-        stamp = int(time.time())
-        for n, raw in enumerate(messages):
-            # Maildir files hold LF line ends; Dovecot sends CRLF on the wire. Names
-            # sort in delivery order, the order Dovecot gives them UIDs in.
-            data = raw.replace(b"\r\n", b"\n")
-            name = f"{stamp}.M{n:06d}P1.bench,S={len(data)},W={len(raw)}:2,"
-            (maildir / "cur" / name).write_bytes(data)
-        for root, dirs, files in os.walk(self.dir / "mail"):
-            for name in [root, *(os.path.join(root, d) for d in dirs)]:
-                os.chown(name, vmail.pw_uid, vmail.pw_gid)
-            for name in files:
-                os.chown(os.path.join(root, name), vmail.pw_uid, vmail.pw_gid)
-        # The daemon keeps the descriptors it starts with: not this process's stdout.
-        subprocess.run(
-            ["dovecot", "-c", str(self.conf)],
-            check=True,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_listening(self.port, "dovecot", self.log)
-            pidfile = self.dir / "run" / "master.pid"
-            deadline = time.monotonic() + 30
-            while not pidfile.exists() or not pidfile.read_text().strip():
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"dovecot wrote no {pidfile}:\n{self.log()}")
-                time.sleep(0.05)
-            self.pid = int(pidfile.read_text().split()[0])
-        except BaseException:
-            self.stop()
-            raise
+        self.peer = DovecotPeer("imap", {USER: messages})
+        self.port, self.pid = self.peer.port, self.peer.pid
 
     def log(self) -> str:
-        path = self.dir / "dovecot.log"
-        return path.read_text() if path.exists() else "(no log)"
+        return self.peer.log()
 
     def version(self) -> str:
-        out = subprocess.run(["dovecot", "--version"], capture_output=True, text=True)
-        return out.stdout.strip()
+        return self.peer.version()
 
     def stop(self) -> None:
-        subprocess.run(["doveadm", "-c", str(self.conf), "stop"], check=False)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.peer.stop()
 
 
 # -- server C: mail-devel (pymap) ------------------------------------------------------------

@@ -30,19 +30,16 @@ import datetime
 import hashlib
 import os
 import platform
-import pwd
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-HOST = "127.0.0.1"
+from dovecot_peer import HOST, DovecotPeer
+
 # The same message set for both servers: name -> list of raw messages per maildrop.
 USER = "bench{}@example.com"
 # StreamReader limit: larger than any message the benchmark sends.
@@ -142,128 +139,19 @@ def _sizes(args: argparse.Namespace) -> list[str]:
 
 # -- server B: Dovecot -------------------------------------------------------------------
 
-DOVECOT_CONF = """\
-base_dir = {dir}/run
-protocols = pop3
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-log_path = {dir}/dovecot.log
-mail_location = maildir:{dir}/mail/%u
-first_valid_uid = 1
-mail_uid = vmail
-mail_gid = vmail
-default_internal_user = dovecot
-default_login_user = dovenull
-pop3_uidl_format = %08Xu%08Xv
-passdb {{
-  driver = static
-  args = nopassword=y
-}}
-userdb {{
-  driver = static
-  args = uid=vmail gid=vmail home={dir}/mail/%u
-}}
-service pop3-login {{
-  inet_listener pop3 {{
-    port = {port}
-  }}
-  inet_listener pop3s {{
-    port = 0
-  }}
-}}
-"""
 
-
-def ensure_dovecot() -> None:
-    """apt-get dovecot-pop3d if it is missing, and the `vmail` user the config needs."""
-    if shutil.which("dovecot") is None or not Path("/usr/lib/dovecot/pop3").exists():
-        print("installing dovecot-pop3d with apt-get ...", file=sys.stderr)
-        sudo = [] if os.geteuid() == 0 else ["sudo"]
-        subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True)
-        subprocess.run(
-            [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "dovecot-pop3d"],
-            check=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-            stdout=subprocess.DEVNULL,
-        )
-    try:
-        pwd.getpwnam("vmail")
-    except KeyError:
-        sudo = [] if os.geteuid() == 0 else ["sudo"]
-        subprocess.run([*sudo, "useradd", "-r", "-M", "vmail"], check=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class DovecotProcess:
-    directory: Path
-    port: int
-    conf: Path = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.conf = self.directory / "dovecot.conf"
+class DovecotProcess(DovecotPeer):
+    """Dovecot's POP3 server with the drops seeded (see bench/dovecot_peer.py)."""
 
     @classmethod
     def start(cls, drops: list[list[bytes]]) -> DovecotProcess:
-        ensure_dovecot()
-        directory = Path(tempfile.mkdtemp(prefix="mailtrap-bench-dovecot-"))
-        directory.chmod(0o755)
-        server = cls(directory, free_port())
-        server.conf.write_text(DOVECOT_CONF.format(dir=directory, port=server.port))
-        vmail = pwd.getpwnam("vmail")
-        stamp = int(time.time())
-        for drop, messages in enumerate(drops):
-            maildir = directory / "mail" / USER.format(drop)
-            for sub in ("cur", "new", "tmp"):
-                (maildir / sub).mkdir(parents=True)
-            for n, raw in enumerate(messages):
-                # Maildir files hold LF line ends; Dovecot sends CRLF on the wire.
-                (maildir / "cur" / f"{stamp}.M{n}P1.bench:2,").write_bytes(
-                    raw.replace(b"\r\n", b"\n")
-                )
-        for root, dirs, files in os.walk(directory / "mail"):
-            for name in [root, *(os.path.join(root, d) for d in dirs)]:
-                os.chown(name, vmail.pw_uid, vmail.pw_gid)
-            for name in files:
-                os.chown(os.path.join(root, name), vmail.pw_uid, vmail.pw_gid)
-        subprocess.run(["dovecot", "-c", str(server.conf)], check=True)
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection((HOST, server.port), 1):
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"dovecot did not listen: {server.log()}")
-            time.sleep(0.05)
-        return server
+        return cls("pop3", {USER.format(n): messages for n, messages in enumerate(drops)})
 
     def cpu(self) -> float:
         """CPU seconds of the master and of the children it has reaped (each POP3
         session is a `pop3` process that exits at QUIT). Long-lived login and auth
         processes are not counted, so this is the RETR work, slightly understated."""
-        pid = (self.directory / "run" / "master.pid").read_text().split()[0]
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        # utime, stime, cutime, cstime: fields 14-17 of proc(5), 11-14 after ")".
-        ticks = sum(int(f) for f in fields[11:15])
-        return ticks / os.sysconf("SC_CLK_TCK")
-
-    def log(self) -> str:
-        path = self.directory / "dovecot.log"
-        return path.read_text() if path.exists() else "(no log)"
-
-    def version(self) -> str:
-        out = subprocess.run(["dovecot", "--version"], capture_output=True, text=True)
-        return out.stdout.strip()
-
-    def stop(self) -> None:
-        subprocess.run(["doveadm", "-c", str(self.conf), "stop"], check=False)
-        shutil.rmtree(self.directory, ignore_errors=True)
+        return self.master_cpu()
 
 
 # -- the load client ---------------------------------------------------------------------
