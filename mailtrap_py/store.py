@@ -184,6 +184,9 @@ class Folder:
         self.uidvalidity = next(_uidvalidity)
         self.uidnext = 1
         self.highest_modseq = 1
+        # The mod-sequence of the last flag change: IMAP sessions look for changed
+        # flags only when it moved (new mail and expunges move highest_modseq too).
+        self.flags_modseq = 0
         self.entries: list[Entry] = []
         self.subscribed = True
         # \Recent (RFC 3501 section 2.3.2): a message is recent to the first IMAP
@@ -208,7 +211,7 @@ class Folder:
         """Give `entry` new flags and a new mod-sequence (RFC 7162)."""
         self.highest_modseq += 1
         entry.flags = flags
-        entry.modseq = self.highest_modseq
+        entry.modseq = self.flags_modseq = self.highest_modseq
 
     def take_recent(self) -> int:
         """The first UID that is recent to the caller; later callers get none of them."""

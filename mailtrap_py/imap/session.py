@@ -92,7 +92,7 @@ class Selected:
     view: list[Entry]
     recent: set[int]
     removals: int
-    known_modseq: int
+    known_modseq: int  # the folder's highest_modseq when the client was last told
     keywords: list[str]  # the keywords the last FLAGS response listed
     # uid -> the modseq of a change this session made and reported itself, so the
     # next catch-up does not announce it again.
@@ -880,7 +880,14 @@ class Session:
     def _set_flags(self, selected: Selected, changes: list[tuple[Entry, frozenset[str]]]) -> None:
         if not changes:
             return
-        self.store.set_flags(selected.account, selected.folder, changes)
+        with self.store.lock:
+            told = selected.folder.flags_modseq <= selected.known_modseq
+            self.store.set_flags(selected.account, selected.folder, changes)
+            if told:
+                # Nobody else changed flags since the client was last told: the
+                # next catch-up need not look for this session's own changes.
+                selected.known_modseq = selected.folder.highest_modseq
+                return
         for entry, _ in changes:
             selected.own[entry.uid] = entry.modseq
 
@@ -899,7 +906,6 @@ class Session:
         with self.store.lock:
             current = folder.entries
             removals = folder.removals
-            highest = folder.highest_modseq
             view = selected.view
             if expunges and removals != selected.removals:
                 selected.removals = removals
@@ -920,20 +926,20 @@ class Session:
             if fresh:
                 floor = folder.recent_floor if selected.readonly else folder.take_recent()
                 selected.recent.update(e.uid for e in fresh if e.uid >= floor)
-            if highest > selected.known_modseq:
+            if folder.flags_modseq > selected.known_modseq:
                 since = selected.known_modseq
-                changed = [e for e in view if e.modseq > since]
-                out += self._new_keywords(selected, [*changed, *fresh])
-                for number, entry in enumerate(view, 1):
-                    if entry.modseq > since and selected.own.get(entry.uid) != entry.modseq:
+                changed = [(n, e) for n, e in enumerate(view, 1) if e.modseq > since]
+                out += self._new_keywords(selected, [*(e for _, e in changed), *fresh])
+                for number, entry in changed:
+                    if selected.own.get(entry.uid) != entry.modseq:
                         parts = b"UID %d FLAGS (%s)" % (entry.uid, _flag_list(entry, selected))
                         if self.condstore:
                             parts += b" MODSEQ (%d)" % entry.modseq
                         out.append(b"* %d FETCH (%s)\r\n" % (number, parts))
-                selected.known_modseq = highest
                 selected.own.clear()
             elif fresh:
                 out += self._new_keywords(selected, fresh)
+            selected.known_modseq = folder.highest_modseq
             if fresh:
                 view.extend(fresh)
                 out.append(b"* %d EXISTS\r\n" % len(view))

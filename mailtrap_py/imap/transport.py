@@ -260,9 +260,17 @@ class IMAPProtocol(asyncio.Protocol):
         if self._unsubscribe is not None:
             return
         loop = asyncio.get_running_loop()
+        session = self.session
 
-        def on_change(_change: Change) -> None:
-            # Runs in the changing thread with the store locked: only hand over.
+        def on_change(change: Change) -> None:
+            # Runs in the changing thread with the store locked: only hand over,
+            # and only what may concern this session's account (a delivery names
+            # no account: it may).
+            selected = session.selected if session is not None else None
+            if change.account is not None and (
+                selected is None or selected.account.address != change.account
+            ):
+                return
             loop.call_soon_threadsafe(self._changed)
 
         self._unsubscribe = self.store.subscribe(on_change)
