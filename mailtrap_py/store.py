@@ -29,6 +29,8 @@ from mailtrap_py.query import Caseless, Criteria, Term
 log = logging.getLogger("mailtrap_py.store")
 
 INBOX = "INBOX"
+# The hierarchy separator of folder names, as IMAP shows it.
+SEPARATOR = "/"
 # RFC 6154 SPECIAL-USE folders every account gets when it first logs in over IMAP
 # (made then, not at delivery: most captured recipients never log in, and five
 # more folders each would cost memory for nothing).
@@ -218,12 +220,19 @@ class Folder:
         floor, self.recent_floor = self.recent_floor, self.uidnext
         return floor
 
-    def remove_messages(self, doomed: set[int]) -> None:
-        """Drop entries whose message `seq` is in `doomed`."""
-        if any(e.message.seq in doomed for e in self.entries):
-            self.entries = [e for e in self.entries if e.message.seq not in doomed]
+    def drop(self, doomed: Callable[[Entry], bool]) -> list[Entry]:
+        """Remove the entries `doomed` picks; returns them. Every removal goes
+        through here: the counters IMAP sessions watch must move with it."""
+        gone = [e for e in self.entries if doomed(e)]
+        if gone:
+            self.entries = [e for e in self.entries if not doomed(e)]
             self.highest_modseq += 1
             self.removals += 1
+        return gone
+
+    def remove_messages(self, doomed: set[int]) -> None:
+        """Drop entries whose message `seq` is in `doomed`."""
+        self.drop(lambda e: e.message.seq in doomed)
 
     def __repr__(self) -> str:
         return f"<Folder {self.name} {len(self.entries)} messages uidnext={self.uidnext}>"
@@ -240,6 +249,11 @@ class Account:
     @property
     def inbox(self) -> Folder:
         return self.folders[INBOX]
+
+    def has_children(self, name: str) -> bool:
+        """Whether folders exist below `name` (`name/...`)."""
+        prefix = name + SEPARATOR
+        return any(other.startswith(prefix) for other in self.folders)
 
     def add_special_folders(self) -> None:
         for name in SPECIAL_FOLDERS:
@@ -431,20 +445,20 @@ class Store:
             current = self.accounts.get(account.address)
             if current is not account or account.folders.get(folder.name) is not folder:
                 return []
-            gone = [e for e in folder.entries if e.uid in wanted]
-            if gone:
-                folder.entries = [e for e in folder.entries if e.uid not in wanted]
-                folder.highest_modseq += 1
-                folder.removals += 1
-                self._publish_locked(
-                    Change(
-                        "expunged",
-                        tuple(e.message for e in gone),
-                        account=account.address,
-                        folder=folder.name,
-                    )
-                )
+            gone = folder.drop(lambda e: e.uid in wanted)
+            self._publish_expunged_locked(account, folder, gone)
             return gone
+
+    def _publish_expunged_locked(self, account: Account, folder: Folder, gone: list[Entry]) -> None:
+        if gone:
+            self._publish_locked(
+                Change(
+                    "expunged",
+                    tuple(e.message for e in gone),
+                    account=account.address,
+                    folder=folder.name,
+                )
+            )
 
     def _remove_locked(self, doomed: list[Message]) -> None:
         seqs = {m.seq for m in doomed}
@@ -466,11 +480,22 @@ class Store:
                 return False
             return folder is None or account.folders.get(folder.name) is folder
 
-    def create_folder(self, account: Account, name: str) -> Folder:
+    def create_folder(self, account: Account, name: str, *, parents_only: bool = False) -> None:
+        """Make folder `name` and the levels above it that are missing (RFC 3501
+        6.3.3); a `\\Noselect` name becomes a folder again. `parents_only`: just
+        the levels above (what RENAME needs before moving a folder there)."""
         with self.lock:
-            folder = account.folders[name] = Folder(name)
-            self._publish_locked(Change("folders", account=account.address, folder=name))
-            return folder
+            parts = name.split(SEPARATOR)
+            for depth in range(1, len(parts) + (0 if parents_only else 1)):
+                level = SEPARATOR.join(parts[:depth])
+                existing = account.folders.get(level)
+                if existing is None:
+                    account.folders[level] = Folder(level)
+                elif existing.noselect and level == name:
+                    existing.noselect = False
+                else:
+                    continue
+                self._publish_locked(Change("folders", account=account.address, folder=level))
 
     def delete_folder(self, account: Account, name: str) -> bool:
         """Remove a folder; True if it went. One with folders below it (`name/...`)
@@ -480,16 +505,9 @@ class Store:
             folder = account.folders.get(name)
             if folder is None:
                 return False
-            if any(other.startswith(name + "/") for other in account.folders):
-                gone = tuple(e.message for e in folder.entries)
-                folder.entries = []
+            if account.has_children(name):
                 folder.noselect = True
-                folder.highest_modseq += 1
-                folder.removals += 1
-                if gone:
-                    self._publish_locked(
-                        Change("expunged", gone, account=account.address, folder=name)
-                    )
+                self._publish_expunged_locked(account, folder, folder.drop(lambda e: True))
                 self._publish_locked(Change("folders", account=account.address, folder=name))
                 return False
             del account.folders[name]
@@ -507,16 +525,9 @@ class Store:
                 target = account.folders[new] = Folder(new)
                 for entry in source.entries:
                     target.append(entry.message, entry.internal_date).flags = entry.flags
-                if source.entries:
-                    moved = tuple(e.message for e in source.entries)
-                    source.entries = []
-                    source.highest_modseq += 1
-                    source.removals += 1
-                    self._publish_locked(
-                        Change("expunged", moved, account=account.address, folder=INBOX)
-                    )
+                self._publish_expunged_locked(account, source, source.drop(lambda e: True))
             else:
-                prefix = old + "/"
+                prefix = old + SEPARATOR
                 renamed = {}
                 for name, folder in account.folders.items():
                     if name == old or name.startswith(prefix):

@@ -32,12 +32,11 @@ from mailtrap_py.imap import fetch, mutf7, search
 from mailtrap_py.imap.parser import Bad, Command, Continue, Event, Line, Token
 from mailtrap_py.imap.sequence import SequenceError, SequenceSet
 from mailtrap_py.message import Message
-from mailtrap_py.store import INBOX, SPECIAL_FOLDERS, Account, Entry, Folder, Store
+from mailtrap_py.store import INBOX, SEPARATOR, SPECIAL_FOLDERS, Account, Entry, Folder, Store
 
 log = logging.getLogger("mailtrap_py.imap")
 
 CRLF = b"\r\n"
-SEPARATOR = "/"
 SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
 _SYSTEM_FOLDED = {f.lower(): f for f in (*SYSTEM_FLAGS, "\\Recent")}
 SASL_MECHANISMS = ("PLAIN", "LOGIN")
@@ -438,19 +437,10 @@ class Session:
         name = self._mailbox_name(command.args[0]).rstrip(SEPARATOR)
         account = self._account()
         existing = account.folders.get(name)
-        if existing is not None and existing.noselect:
-            # A name kept for its children becomes a folder again.
-            existing.noselect = False
-            return [self._done(command, "Create completed.")]
-        if not name or name == INBOX or existing is not None:
+        if not name or name == INBOX or (existing is not None and not existing.noselect):
             raise _no("Mailbox already exists", "ALREADYEXISTS")
         _check_name(name)
-        # RFC 3501 6.3.3: create the superior levels too.
-        parts = name.split(SEPARATOR)
-        for depth in range(1, len(parts) + 1):
-            level = SEPARATOR.join(parts[:depth])
-            if level not in account.folders:
-                self.store.create_folder(account, level)
+        self.store.create_folder(account, name)
         return [self._done(command, "Create completed.")]
 
     def _delete(self, command: Command) -> list[bytes]:
@@ -463,8 +453,7 @@ class Session:
         folder = account.folders.get(name)
         if folder is None:
             raise _no(f"Mailbox doesn't exist: {name}", "NONEXISTENT")
-        has_children = any(other.startswith(name + SEPARATOR) for other in account.folders)
-        if folder.noselect and has_children:
+        if folder.noselect and account.has_children(name):
             # RFC 3501 6.3.4: a \Noselect name with inferiors can't be deleted.
             raise _no("Mailbox has children, delete them first", "CANNOT")
         if self.selected is not None and self.selected.folder is folder:
@@ -487,11 +476,7 @@ class Session:
         if new.startswith(old + SEPARATOR):
             raise _no("Can't rename a mailbox under itself")
         _check_name(new)
-        parents = new.split(SEPARATOR)[:-1]
-        for depth in range(1, len(parents) + 1):
-            level = SEPARATOR.join(parents[:depth])
-            if level not in account.folders:
-                self.store.create_folder(account, level)
+        self.store.create_folder(account, new, parents_only=True)
         self.store.rename_folder(account, old, new)
         return [self._done(command, "Rename completed.")]
 
