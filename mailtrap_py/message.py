@@ -181,7 +181,7 @@ class Message:
     def parsed(self) -> _ParsedView:
         view = self._view
         if view is None:
-            view = self._view = _ParsedView(self.raw, self.recipients)
+            view = self._view = _ParsedView(self.raw)
         return view
 
     @property
@@ -196,7 +196,7 @@ class Message:
         if found is None:
             fields = None if self._view is not None else _quick_fields(_header_block(self.raw))
             if fields is None:
-                view = self._view or _ParsedView(_header_block(self.raw), ())
+                view = self._view or _ParsedView(_header_block(self.raw))
                 fields = (
                     view.subject,
                     _pair(view.from_) if view.from_ is not None else None,
@@ -533,9 +533,8 @@ def _decode_text(part: EmailMessage) -> str | None:
 class _ParsedView:
     """Everything read out of the raw bytes; each field computed on first use."""
 
-    def __init__(self, raw: bytes, recipients: tuple[str, ...]) -> None:
+    def __init__(self, raw: bytes) -> None:
         self._raw = raw
-        self._recipients = recipients
 
     @cached_property
     def email(self) -> EmailMessage:
@@ -572,11 +571,6 @@ class _ParsedView:
     @cached_property
     def reply_to(self) -> list[Address]:
         return _addresses(self.email, "reply-to")
-
-    @cached_property
-    def bcc(self) -> list[Address]:
-        named = {a.lower() for a in itertools.chain(self.to, self.cc)}
-        return [Address(r) for r in self._recipients if r.lower() not in named]
 
     @cached_property
     def date(self) -> datetime | None:

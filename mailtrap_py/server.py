@@ -339,7 +339,6 @@ class MailServer:
         if name in ("imap", "imaps"):
             return IMAPService(
                 self.store,
-                hostname=self.hostname,
                 tls_context=tls_context,
                 implicit_tls=name == "imaps",
                 idle_timeout=self.imap_timeout,

@@ -213,11 +213,6 @@ def quoted_or_literal(text: bytes | str) -> bytes:
     return literal(data)
 
 
-def nstring(text: bytes | str | None) -> bytes:
-    """NIL for None, else `quoted_or_literal`."""
-    return b"NIL" if text is None else quoted_or_literal(text)
-
-
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 

@@ -67,7 +67,6 @@ class Bad:
     tag: str | None
     reason: str
     code: str | None = None  # a response code such as TOOBIG
-    fatal: bool = False  # the stream cannot be resynchronised: say BYE, hang up
 
 
 Event = Command | Continue | Line | Bad

@@ -6,7 +6,7 @@ number in use, and a range may be given in either order (`5:2` is `2:5`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 STAR = -1
 
@@ -46,11 +46,6 @@ class SequenceSet:
     def contains(self, number: int, largest: int) -> bool:
         return any(low <= number <= high for low, high in self.bounds(largest))
 
-    def select(self, numbers: Iterable[int], largest: int) -> list[int]:
-        """Those of `numbers` (ascending) that are in the set, in ascending order."""
-        spans = sorted(self.bounds(largest))
-        return [n for n in numbers if any(low <= n <= high for low, high in spans)]
-
     def __repr__(self) -> str:
         return f"SequenceSet({self.text!r})"
 
@@ -65,11 +60,3 @@ def _number(text: str, whole: str) -> int:
     if number > 0xFFFFFFFF:
         raise SequenceError(f"number out of range in {whole!r}")
     return number
-
-
-def is_sequence_set(text: str) -> bool:
-    try:
-        SequenceSet.parse(text)
-    except SequenceError:
-        return False
-    return True

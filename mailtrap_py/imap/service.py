@@ -17,7 +17,6 @@ class IMAPService(ConnectionService[IMAPProtocol]):
         self,
         store: Store,
         *,
-        hostname: str = "localhost",
         tls_context: ssl.SSLContext | None,
         implicit_tls: bool = False,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
@@ -25,14 +24,12 @@ class IMAPService(ConnectionService[IMAPProtocol]):
     ) -> None:
         super().__init__(tls_context=tls_context, implicit_tls=implicit_tls)
         self.store = store
-        self.hostname = hostname
         self.idle_timeout = idle_timeout
         self.faults = faults if faults is not None else FaultSet()
 
     def make_protocol(self) -> IMAPProtocol:
         return IMAPProtocol(
             self.store,
-            hostname=self.hostname,
             tls_context=self.tls_context,
             implicit_tls=self.implicit_tls,
             idle_timeout=self.idle_timeout,

@@ -108,13 +108,11 @@ class Session:
         self,
         store: Store,
         *,
-        hostname: str = "localhost",
         tls_available: bool = False,
         tls_active: bool = False,
         peer: str = "-",
     ) -> None:
         self.store = store
-        self.hostname = hostname
         self.tls_available = tls_available
         self.tls_active = tls_active
         self.peer = peer
@@ -214,9 +212,9 @@ class Session:
             return b""
         return b"".join(lines)
 
-    def _done(self, command: Command, text: str, code: str = "", *, expunges: bool = True) -> bytes:
+    def _done(self, tag: str, text: str, code: str = "", *, expunges: bool = True) -> bytes:
         """Pending updates, then the tagged OK."""
-        return b"".join(self._catch_up(expunges=expunges)) + _tagged(command.tag, "OK", text, code)
+        return b"".join(self._catch_up(expunges=expunges)) + _tagged(tag, "OK", text, code)
 
     # -- any state -----------------------------------------------------------------
 
@@ -224,12 +222,12 @@ class Session:
         _no_args(command)
         return [
             f"* CAPABILITY {' '.join(self.capabilities())}\r\n".encode(),
-            self._done(command, "Capability completed."),
+            self._done(command.tag, "Capability completed."),
         ]
 
     def _noop(self, command: Command) -> list[bytes]:
         _no_args(command)
-        return [self._done(command, f"{command.name.capitalize()} completed.")]
+        return [self._done(command.tag, f"{command.name.capitalize()} completed.")]
 
     def _logout(self, command: Command) -> list[bytes]:
         _no_args(command)
@@ -245,7 +243,7 @@ class Session:
         log.debug("%s: client ID %r", self.peer, command.args[0])
         return [
             f'* ID ("name" "mailtrap-py" "version" "{__version__}")\r\n'.encode(),
-            self._done(command, "ID completed."),
+            self._done(command.tag, "ID completed."),
         ]
 
     # -- not authenticated ---------------------------------------------------------
@@ -262,7 +260,7 @@ class Session:
     def _login_command(self, command: Command) -> list[bytes]:
         if len(command.args) != 2:
             raise _bad("LOGIN takes a user name and a password")
-        user, password = _astring(command.args[0]), _astring(command.args[1])
+        user, password = _text(command.args[0]), _text(command.args[1])
         return [self._log_in(command.tag, user, password, "LOGIN")]
 
     def _log_in(self, tag: str, user: str, password: str, how: str) -> bytes:
@@ -342,11 +340,8 @@ class Session:
             self.parser_mode = "command"
             if data.strip().upper() != b"DONE":
                 return _tagged(tag, "BAD", "Expected DONE")
-            return self._done_tag(tag, "Idle completed.")
+            return self._done(tag, "Idle completed.")
         return b"* BAD Unexpected line\r\n"  # pragma: no cover - mode is never left on
-
-    def _done_tag(self, tag: str, text: str) -> bytes:
-        return b"".join(self._catch_up(expunges=True)) + _tagged(tag, "OK", text)
 
     # -- authenticated -------------------------------------------------------------
 
@@ -354,7 +349,7 @@ class Session:
         _no_args(command)
         return [
             f'* NAMESPACE (("" "{SEPARATOR}")) NIL NIL\r\n'.encode(),
-            self._done(command, "Namespace completed."),
+            self._done(command.tag, "Namespace completed."),
         ]
 
     def _enable(self, command: Command) -> list[bytes]:
@@ -367,7 +362,7 @@ class Session:
                 enabled.append("CONDSTORE")
         return [
             f"* ENABLED{''.join(' ' + e for e in enabled)}\r\n".encode(),
-            self._done(command, "Enabled."),
+            self._done(command.tag, "Enabled."),
         ]
 
     def _select(self, command: Command) -> list[bytes]:
@@ -441,7 +436,7 @@ class Session:
             raise _no("Mailbox already exists", "ALREADYEXISTS")
         _check_name(name)
         self.store.create_folder(account, name)
-        return [self._done(command, "Create completed.")]
+        return [self._done(command.tag, "Create completed.")]
 
     def _delete(self, command: Command) -> list[bytes]:
         if len(command.args) != 1:
@@ -461,7 +456,7 @@ class Session:
             self.state = State.AUTHENTICATED
         # With children it stays as a \Noselect name (its messages go).
         self.store.delete_folder(account, name)
-        return [self._done(command, "Delete completed.")]
+        return [self._done(command.tag, "Delete completed.")]
 
     def _rename(self, command: Command) -> list[bytes]:
         if len(command.args) != 2:
@@ -478,7 +473,7 @@ class Session:
         _check_name(new)
         self.store.create_folder(account, new, parents_only=True)
         self.store.rename_folder(account, old, new)
-        return [self._done(command, "Rename completed.")]
+        return [self._done(command.tag, "Rename completed.")]
 
     def _subscribe(self, command: Command) -> list[bytes]:
         if len(command.args) != 1:
@@ -492,7 +487,7 @@ class Session:
                     raise _no(f"Mailbox doesn't exist: {name}", "NONEXISTENT")
             else:
                 folder.subscribed = command.name == "SUBSCRIBE"
-        return [self._done(command, f"{command.name.capitalize()} completed.")]
+        return [self._done(command.tag, f"{command.name.capitalize()} completed.")]
 
     def _list(self, command: Command) -> list[bytes]:
         args = list(command.args)
@@ -508,12 +503,12 @@ class Session:
             args = args[:2]
         if len(args) != 2 or isinstance(args[0], list):
             raise _bad(f"{command.name} takes a reference and a mailbox pattern")
-        reference = _astring(args[0])
+        reference = _text(args[0])
         patterns = args[1] if isinstance(args[1], list) else [args[1]]
         account = self._account()
         out = []
         for pattern_token in patterns:
-            pattern = _astring(pattern_token)
+            pattern = _text(pattern_token)
             if not pattern and command.name == "LIST":
                 out.append(f'* LIST (\\Noselect) "{SEPARATOR}" ""\r\n'.encode())
                 continue
@@ -545,7 +540,7 @@ class Session:
                     + _mailbox_out(name)
                     + CRLF
                 )
-        out.append(self._done(command, f"{command.name.capitalize()} completed."))
+        out.append(self._done(command.tag, f"{command.name.capitalize()} completed."))
         return out
 
     def _status(self, command: Command) -> list[bytes]:
@@ -575,7 +570,7 @@ class Session:
                         value += len(selected.recent)  # recent to this session
                     items.append(f"{key} {value}")
         line = b"* STATUS " + _mailbox_out(name) + f" ({' '.join(items)})\r\n".encode()
-        return [line, self._done(command, "Status completed.")]
+        return [line, self._done(command.tag, "Status completed.")]
 
     def _append(self, command: Command) -> list[bytes]:
         args = list(command.args)
@@ -603,14 +598,16 @@ class Session:
             account, folder, [(message, flags - {"\\Recent"}, internal_date)]
         )
         return [
-            self._done(command, "Append completed.", f"APPENDUID {folder.uidvalidity} {entry.uid}")
+            self._done(
+                command.tag, "Append completed.", f"APPENDUID {folder.uidvalidity} {entry.uid}"
+            )
         ]
 
     # -- selected ------------------------------------------------------------------
 
     def _check(self, command: Command) -> list[bytes]:
         _no_args(command)
-        return [self._done(command, "Check completed.")]
+        return [self._done(command.tag, "Check completed.")]
 
     def _close(self, command: Command) -> list[bytes]:
         _no_args(command)
@@ -643,7 +640,7 @@ class Session:
         if doomed:
             self.store.expunge(selected.account, selected.folder, doomed)
         code = f"HIGHESTMODSEQ {selected.folder.highest_modseq}" if self.condstore else ""
-        return [self._done(command, "Expunge completed.", code)]
+        return [self._done(command.tag, "Expunge completed.", code)]
 
     def _search(self, command: Command) -> list[bytes]:
         selected = self._selected()
@@ -664,7 +661,7 @@ class Session:
             line += f" (MODSEQ {max(e.modseq for e in found)})"
         return [
             (line + "\r\n").encode(),
-            self._done(command, "Search completed.", expunges=command.uid),
+            self._done(command.tag, "Search completed.", expunges=command.uid),
         ]
 
     def _fetch(self, command: Command) -> list[bytes]:
@@ -711,7 +708,7 @@ class Session:
             for item in message_items:
                 parts.append(fetch.render(item, entry.message, entry.internal_date))
             out.append(b"* %d FETCH (" % number + b" ".join(parts) + b")\r\n")
-        out.append(self._done(command, "Fetch completed.", expunges=command.uid))
+        out.append(self._done(command.tag, "Fetch completed.", expunges=command.uid))
         return out
 
     def _store(self, command: Command) -> list[bytes]:
@@ -769,7 +766,7 @@ class Session:
                 parts.append(b"MODSEQ (%d)" % entry.modseq)
             out.append(b"* %d FETCH (" % number + b" ".join(parts) + b")\r\n")
         code = f"MODIFIED {_compress(sorted(modified))}" if modified else ""
-        out.append(self._done(command, "Store completed.", code, expunges=command.uid))
+        out.append(self._done(command.tag, "Store completed.", code, expunges=command.uid))
         return out
 
     def _copy(self, command: Command) -> list[bytes]:
@@ -792,8 +789,8 @@ class Session:
             raise _no("Some of the requested messages no longer exist", "EXPUNGEISSUED")
         if not sources:
             if moving:
-                return [self._done(command, "No messages moved.")]
-            return [self._done(command, "No messages copied.")]
+                return [self._done(command.tag, "No messages moved.")]
+            return [self._done(command.tag, "No messages copied.")]
         copies = self.store.append(
             account,
             target,
@@ -804,11 +801,11 @@ class Session:
             f"{_compress([e.uid for e in copies])}"
         )
         if not moving:
-            return [self._done(command, "Copy completed.", code)]
+            return [self._done(command.tag, "Copy completed.", code)]
         # RFC 6851: COPYUID goes in an untagged OK before the EXPUNGEs.
         out = [f"* OK [{code}] Moved UIDs.\r\n".encode()]
         self.store.expunge(account, selected.folder, [e.uid for e in sources])
-        out.append(self._done(command, "Move completed."))
+        out.append(self._done(command.tag, "Move completed."))
         return out
 
     def _idle(self, command: Command) -> list[bytes] | None:
@@ -960,7 +957,7 @@ class Session:
         return account
 
     def _mailbox_name(self, token: Token) -> str:
-        name = _unicode_name(_astring(token))
+        name = _unicode_name(_text(token))
         # RFC 3501 5.1: INBOX is case-insensitive, and so is its first level.
         if name.upper() == INBOX:
             return INBOX
@@ -1032,10 +1029,6 @@ def _text(token: Token) -> str:
     raise _bad("Expected a string, not a list")
 
 
-def _astring(token: Token) -> str:
-    return _text(token)
-
-
 def _check_name(name: str) -> None:
     if any(ch in name for ch in "*%\r\n\0") or SEPARATOR * 2 in name:
         raise _bad("Invalid mailbox name")
@@ -1053,13 +1046,12 @@ def _unicode_name(name: str) -> str:
 
 
 def _mailbox_out(name: str) -> bytes:
-    name = mutf7.encode(name)
-    if name and all(0x20 < ord(c) < 0x7F and c not in '"\\(){%*]' for c in name):
-        return name.encode()
-    if all(0x20 <= ord(c) < 0x7F for c in name):
-        return b'"' + name.replace("\\", "\\\\").replace('"', '\\"').encode() + b'"'
-    data = name.encode("utf-8")
-    return b"{%d}\r\n" % len(data) + data
+    """A mailbox name on the wire: modified UTF-7 (printable ASCII only), as an atom
+    where it can be one, else quoted."""
+    wire = mutf7.encode(name)
+    if wire and all(c != " " and c not in '"\\(){%*]' for c in wire):
+        return wire.encode()
+    return b'"' + wire.replace("\\", "\\\\").replace('"', '\\"').encode() + b'"'
 
 
 def _pattern(pattern: str) -> Callable[[str], bool]:

@@ -41,7 +41,6 @@ class IMAPProtocol(asyncio.Protocol):
         self,
         store: Store,
         *,
-        hostname: str,
         tls_context: ssl.SSLContext | None,
         implicit_tls: bool,
         idle_timeout: float,
@@ -49,7 +48,6 @@ class IMAPProtocol(asyncio.Protocol):
         faults: FaultSet | None = None,
     ) -> None:
         self.store = store
-        self.hostname = hostname
         self.tls_context = tls_context
         self.implicit_tls = implicit_tls
         self.idle_timeout = idle_timeout
@@ -77,7 +75,6 @@ class IMAPProtocol(asyncio.Protocol):
         self.peer = format_peer(transport.get_extra_info("peername")) or "-"
         self.session = Session(
             self.store,
-            hostname=self.hostname,
             tls_available=self.tls_context is not None and not self.implicit_tls,
             tls_active=self.implicit_tls,
             peer=self.peer,

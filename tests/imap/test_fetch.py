@@ -26,7 +26,6 @@ from mailtrap_py.imap.fetch import (
     FetchItem,
     format_internal_date,
     literal,
-    nstring,
     parse_items,
     quoted_or_literal,
     render,
@@ -162,8 +161,6 @@ def test_string_helpers() -> None:
     assert quoted_or_literal("a\\b") == b"{3}\r\na\\b"
     assert quoted_or_literal("caf\u00e9") == b"{5}\r\ncaf\xc3\xa9"
     assert quoted_or_literal(b"two\r\nlines") == b"{10}\r\ntwo\r\nlines"
-    assert nstring(None) == b"NIL"
-    assert nstring("x") == b'"x"'
 
 
 def test_internal_date_format() -> None:
