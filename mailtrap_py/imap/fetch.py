@@ -29,13 +29,26 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, TypeAlias
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from mailtrap_py.imap.dates import format_internal_date
+from mailtrap_py.imap.parser import Token
 
 if TYPE_CHECKING:
     from mailtrap_py.message import Message
 
-Token: TypeAlias = str | bytes | list["Token"]
+__all__ = [
+    "FetchError",
+    "FetchItem",
+    "Token",
+    "format_internal_date",
+    "literal",
+    "parse_items",
+    "quoted_or_literal",
+    "render",
+    "wire_bytes",
+]
 
 
 class FetchError(ValueError):
@@ -211,28 +224,6 @@ def quoted_or_literal(text: bytes | str) -> bytes:
     if _NEEDS_LITERAL.search(data) is None:
         return b'"' + data + b'"'
     return literal(data)
-
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def format_internal_date(dt: datetime) -> bytes:
-    """`"17-Jul-1996 02:44:25 -0700"` (RFC 3501 date-time; a naive time is UTC).
-
-    Built by hand: strftime's month names follow the locale.
-    """
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    offset = dt.utcoffset()
-    minutes = int(offset.total_seconds()) // 60 if offset is not None else 0
-    sign = "-" if minutes < 0 else "+"
-    minutes = abs(minutes)
-    text = (
-        f'"{dt.day:02d}-{_MONTHS[dt.month - 1]}-{dt.year:04d} '
-        f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d} "
-        f'{sign}{minutes // 60:02d}{minutes % 60:02d}"'
-    )
-    return text.encode("ascii")
 
 
 def _nstr(text: str | None) -> bytes:

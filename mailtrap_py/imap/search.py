@@ -27,6 +27,7 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import TypeAlias
 
+from mailtrap_py.imap.dates import MONTH_NUMBERS
 from mailtrap_py.imap.parser import Token
 from mailtrap_py.imap.sequence import SequenceError, SequenceSet
 from mailtrap_py.message import Message
@@ -624,12 +625,6 @@ _DATE_KEYS = {
     "SENTON": ("ON", True),
     "SENTSINCE": ("SINCE", True),
 }
-_MONTHS = {
-    name: index
-    for index, name in enumerate(
-        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
-    )
-}
 _DATE_TEXT = re.compile(r"([0-9]{1,2})-([A-Za-z]{3})-([0-9]{4})")
 _DIGITS = re.compile(r"[0-9]{1,20}")
 # RFC 3501 `number` stops at 2^32 - 1 and RFC 7162's mod-sequence at 2^63 - 1;
@@ -778,7 +773,7 @@ def _date(token: Token, what: str) -> date:
     """RFC 3501 `date`: `1-Feb-1994`, as an atom or quoted."""
     text = _string(token, what)
     found = _DATE_TEXT.fullmatch(text)
-    month = _MONTHS.get(found.group(2).upper()) if found else None
+    month = MONTH_NUMBERS.get(found.group(2).upper()) if found else None
     if found is None or month is None:
         raise SearchError(f"{what} needs a date like 1-Feb-1994, got {_show(token)}")
     # No such day (31-Feb-2025, 0-Jan-2025): Dovecot answers OK, as if the date

@@ -23,12 +23,13 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from enum import Enum
 from typing import Literal
 
 from mailtrap_py.__about__ import __version__
 from mailtrap_py.imap import fetch, mutf7, search
+from mailtrap_py.imap.dates import parse_date_time
 from mailtrap_py.imap.parser import Bad, Command, Continue, Event, Line, Token
 from mailtrap_py.imap.sequence import SequenceError, SequenceSet
 from mailtrap_py.message import Message
@@ -40,11 +41,6 @@ CRLF = b"\r\n"
 SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
 _SYSTEM_FOLDED = {f.lower(): f for f in (*SYSTEM_FLAGS, "\\Recent")}
 SASL_MECHANISMS = ("PLAIN", "LOGIN")
-# RFC 3501 section 6.3.11 date-time: "17-Jul-1996 02:44:25 -0700"
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_DATE_TIME = re.compile(
-    r"^ ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$"
-)
 # Flag atoms: RFC 3501 `flag-keyword` is an atom; no list-wildcards, quoted-specials
 # or resp-specials.
 _KEYWORD = re.compile(r"^\\?[!#$&'+,\-./0-9:;<=>?@A-Z^_`a-z|~]+$")
@@ -1171,21 +1167,7 @@ def _compress(numbers: list[int]) -> str:
 
 
 def _date_time(text: str) -> datetime:
-    match = _DATE_TIME.match(text)
-    if match is None:
-        raise _bad("Invalid date-time")
-    day, month, year, hh, mm, ss, sign, zh, zm = match.groups()
     try:
-        month_number = [m.lower() for m in _MONTHS].index(month.lower()) + 1
-        offset = (int(zh) * 60 + int(zm)) * (1 if sign == "+" else -1)
-        return datetime(
-            int(year),
-            month_number,
-            int(day),
-            int(hh),
-            int(mm),
-            int(ss),
-            tzinfo=timezone(timedelta(minutes=offset)),
-        )
+        return parse_date_time(text)
     except ValueError:
         raise _bad("Invalid date-time") from None
