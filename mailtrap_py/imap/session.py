@@ -17,7 +17,6 @@ EXPUNGE would shift the numbers the client is using (section 7.4.1).
 from __future__ import annotations
 
 import base64
-import binascii
 import logging
 import re
 from bisect import bisect_right
@@ -27,6 +26,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Literal
 
+from mailtrap_py import sasl
 from mailtrap_py.__about__ import __version__
 from mailtrap_py.imap import fetch, mutf7, search
 from mailtrap_py.imap.dates import parse_date_time
@@ -257,10 +257,10 @@ class Session:
         if len(command.args) != 2:
             raise _bad("LOGIN takes a user name and a password")
         user, password = _text(command.args[0]), _text(command.args[1])
-        return [self._log_in(command.tag, user, password, "LOGIN")]
+        return [self._log_in(command.tag, user, self.store.check_login(user, password), "LOGIN")]
 
-    def _log_in(self, tag: str, user: str, password: str, how: str) -> bytes:
-        if not self.store.check_login(user, password):
+    def _log_in(self, tag: str, user: str, good: bool, how: str) -> bytes:
+        if not good:
             log.info("%s: %s refused for %r", self.peer, how, user)
             return _tagged(tag, "NO", "Authentication failed.", "AUTHENTICATIONFAILED")
         account = self.store.account(user)
@@ -281,56 +281,50 @@ class Session:
             raise _no(f"Unsupported authentication mechanism {mechanism[:20]}")
         if len(command.args) > 2:
             raise _bad("Too many arguments")
-        self._sasl = _SaslExchange(command.tag, mechanism)
-        if len(command.args) == 2:  # SASL-IR, RFC 4959
-            initial = _text(command.args[1])
-            return [self._sasl_step(b"" if initial == "=" else initial.encode())]
+        initial: bytes | None = None
+        if len(command.args) == 2:  # SASL-IR, RFC 4959; "=" is an empty response
+            text = _text(command.args[1])
+            decoded = b"" if text == "=" else sasl.b64decode(text)
+            if decoded is None:
+                raise _bad("Invalid base64 data")
+            initial = decoded
+        start = sasl.plain if mechanism == "PLAIN" else sasl.login
+        self._sasl = _SaslExchange(command.tag, mechanism, start(self.store, initial))
         return [self._sasl_step(None)]
 
     def _sasl_step(self, response: bytes | None) -> bytes:
-        sasl = self._sasl
-        assert sasl is not None
-        if response is not None:
-            try:
-                decoded = base64.b64decode(response, validate=True)
-            except (binascii.Error, ValueError):
-                return self._sasl_end("BAD", "Invalid base64 data")
-            sasl.responses.append(decoded)
-        wanted = 1 if sasl.mechanism == "PLAIN" else 2
-        if len(sasl.responses) < wanted:
-            self.parser_mode = "line"
-            prompt = (
-                b""
-                if sasl.mechanism == "PLAIN"
-                else (b"Username:", b"Password:")[len(sasl.responses)]
-            )
-            return b"+ " + base64.b64encode(prompt) + CRLF
-        if sasl.mechanism == "PLAIN":
-            parts = sasl.responses[0].split(b"\0")
-            if len(parts) != 3:
-                return self._sasl_end("BAD", "Invalid PLAIN response")
-            authzid, user, password = (p.decode("utf-8", "replace") for p in parts)
-            if authzid and authzid != user:
-                return self._sasl_end("NO", "Authorization identity not allowed")
-        else:
-            user, password = (r.decode("utf-8", "replace") for r in sasl.responses)
-        self._sasl = None
-        self.parser_mode = "command"
-        return self._log_in(sasl.tag, user, password, f"AUTHENTICATE {sasl.mechanism}")
+        exchange = self._sasl
+        assert exchange is not None
+        try:
+            steps = exchange.steps
+            challenge = next(steps) if response is None else steps.send(response)
+        except StopIteration as done:
+            user, good = done.value
+            self._sasl = None
+            self.parser_mode = "command"
+            return self._log_in(exchange.tag, user, good, f"AUTHENTICATE {exchange.mechanism}")
+        except sasl.SASLError as error:
+            return self._sasl_end("NO", str(error))
+        self.parser_mode = "line"
+        return b"+ " + base64.b64encode(challenge) + CRLF
 
     def _sasl_end(self, status: Literal["NO", "BAD"], text: str) -> bytes:
-        sasl = self._sasl
-        assert sasl is not None
+        exchange = self._sasl
+        assert exchange is not None
+        exchange.steps.close()
         self._sasl = None
         self.parser_mode = "command"
-        return _tagged(sasl.tag, status, text)
+        return _tagged(exchange.tag, status, text)
 
     def _line(self, data: bytes) -> bytes:
         """A raw line: an AUTHENTICATE response, or what ends IDLE."""
         if self._sasl is not None:
             if data.strip() == b"*":
                 return self._sasl_end("BAD", "Authentication cancelled")
-            return self._sasl_step(data.strip())
+            decoded = sasl.b64decode(data.strip())
+            if decoded is None:
+                return self._sasl_end("BAD", "Invalid base64 data")
+            return self._sasl_step(decoded)
         if self.idling is not None:
             tag, self.idling = self.idling, None
             self.parser_mode = "command"
@@ -966,7 +960,7 @@ class Session:
 class _SaslExchange:
     tag: str
     mechanism: str
-    responses: list[bytes] = field(default_factory=list)
+    steps: sasl.Exchange
 
 
 _COMMANDS: dict[str, tuple[frozenset[State], Handler]] = {

@@ -16,19 +16,18 @@ keeps them). A dropped connection removes nothing (RFC 1939 section 6).
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import itertools
 import logging
 import os
 import re
-import secrets
 import threading
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from mailtrap_py import sasl
 from mailtrap_py.__about__ import __version__
 from mailtrap_py.pop3.parser import (
     MAX_KEYWORD_LENGTH,
@@ -157,15 +156,6 @@ def err(text: str) -> bytes:
     return b"-ERR " + text.encode() + CRLF
 
 
-class _SASLError(Exception):
-    """A malformed SASL exchange; the text is the -ERR reason."""
-
-
-# A SASL mechanism: a generator that yields challenges and receives the client's
-# responses (base64-decoded), and returns (user, whether the credentials are good).
-SASLExchange = Generator[bytes, bytes, tuple[str, bool]]
-
-
 class Session:
     """The POP3 protocol state machine for one connection."""
 
@@ -194,7 +184,7 @@ class Session:
         self.items: list[Item] = []
         self._reader = LineReader()
         self._pending_user: str | None = None
-        self._sasl: SASLExchange | None = None
+        self._sasl: sasl.Exchange | None = None
         self._sasl_name = ""
         self._account: Account | None = None
         self._folder: Folder | None = None
@@ -218,10 +208,10 @@ class Session:
             "UIDL": self._uidl,
         }
         assert set(self._handlers) == KNOWN, "states.LEGAL and the handlers disagree"
-        self._mechanisms: dict[str, Callable[[bytes | None], SASLExchange]] = {
-            "PLAIN": self._sasl_plain,
-            "LOGIN": self._sasl_login,
-            "CRAM-MD5": self._sasl_cram_md5,
+        self._mechanisms: dict[str, Callable[[bytes | None], sasl.Exchange]] = {
+            "PLAIN": lambda initial: sasl.plain(store, initial),
+            "LOGIN": lambda initial: sasl.login(store, initial),
+            "CRAM-MD5": lambda initial: sasl.cram_md5(store, initial, hostname),
         }
 
     # -- what the transport calls ---------------------------------------------
@@ -438,21 +428,21 @@ class Session:
             if mechanism == "CRAM-MD5":
                 return self._refuse("CRAM-MD5 takes no initial response.")
             # RFC 5034 section 4: "=" is an empty initial response.
-            decoded = b"" if args[1] == "=" else _b64decode(args[1])
+            decoded = b"" if args[1] == "=" else sasl.b64decode(args[1])
             if decoded is None:
                 return self._refuse("Initial response is not base64.")
             initial = decoded
         exchange = factory(initial)
         return self._sasl_step(exchange, None, mechanism)
 
-    def _sasl_step(self, exchange: SASLExchange, response: bytes | None, how: str) -> bytes:
+    def _sasl_step(self, exchange: sasl.Exchange, response: bytes | None, how: str) -> bytes:
         try:
             challenge = next(exchange) if response is None else exchange.send(response)
         except StopIteration as done:
             self._sasl = None
             user, good = done.value
             return self._login(user, good, f"AUTH {how}")
-        except _SASLError as error:
+        except sasl.SASLError as error:
             self._sasl = None
             return self._refuse(str(error))
         self._sasl = exchange
@@ -470,45 +460,11 @@ class Session:
             # RFC 5034 section 4: "*" cancels the exchange; the answer is -ERR.
             exchange.close()
             return self._refuse("Authentication cancelled.")
-        decoded = _b64decode(line.decode("ascii", "replace").strip())
+        decoded = sasl.b64decode(line.decode("ascii", "replace").strip())
         if decoded is None:
             exchange.close()
             return self._refuse("SASL response is not base64.")
         return self._sasl_step(exchange, decoded, self._sasl_name)
-
-    def _sasl_plain(self, initial: bytes | None) -> SASLExchange:
-        # RFC 4616: [authzid] NUL authcid NUL passwd.
-        response = initial if initial is not None else (yield b"")
-        parts = response.split(b"\0")
-        if len(parts) != 3:
-            raise _SASLError("PLAIN response is authzid NUL user NUL password.")
-        authzid, user, password = (p.decode("utf-8", "replace") for p in parts)
-        if authzid and account_key(authzid) != account_key(user):
-            raise _SASLError("PLAIN: acting as another user is not supported.")
-        return user, self.store.check_login(user, password)
-
-    def _sasl_login(self, initial: bytes | None) -> SASLExchange:
-        # draft-murchison-sasl-login: "Username:" and "Password:" challenges; an
-        # initial response, if any, is the user name.
-        user = initial if initial is not None else (yield b"Username:")
-        password = yield b"Password:"
-        name = user.decode("utf-8", "replace")
-        return name, self.store.check_login(name, password.decode("utf-8", "replace"))
-
-    def _sasl_cram_md5(self, initial: bytes | None) -> SASLExchange:
-        # RFC 2195: the challenge is a unique timestamp; the response is
-        # "user hex(HMAC-MD5(password, challenge))".
-        challenge = f"<{secrets.randbelow(2**31)}.{time.time_ns()}@{self.hostname}>".encode()
-        response = yield challenge
-        user_bytes, _, digest = response.rpartition(b" ")
-        if not user_bytes or not digest:
-            raise _SASLError("CRAM-MD5 response is 'user digest'.")
-        user = user_bytes.decode("utf-8", "replace")
-        password = self.store.password_of(user)
-        if password is None:
-            return user, self.store.check_login(user, "")
-        expected = hmac.new(password.encode(), challenge, "md5").hexdigest().encode()
-        return user, hmac.compare_digest(expected, digest.lower())
 
     # -- any state -------------------------------------------------------------------
 
@@ -669,10 +625,3 @@ def top(raw: bytes, lines: int) -> bytes:
             return raw
         position = newline + 1
     return raw[:position]
-
-
-def _b64decode(text: str) -> bytes | None:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return None

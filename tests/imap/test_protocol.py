@@ -586,3 +586,15 @@ def test_deleting_a_folder_with_children_keeps_its_name_as_noselect(mailtrap) ->
         imap.ok("DELETE Foo")
         imap.ok("CREATE Foo")  # selectable again, empty
         assert b"* 0 EXISTS\r\n" in imap.ok("SELECT Foo")
+
+
+def test_authenticate_plain_takes_an_authorization_identity_as_pop3_does(mailtrap) -> None:
+    # The same SASL code serves POP3 and IMAP: authzid and user compare as accounts.
+    token = base64.b64encode(b"Ann@Example.com\0ann@example.com\0pw").decode()
+    with connect(mailtrap) as imap:
+        _, tagged = imap.command(f"AUTHENTICATE PLAIN {token}")
+        assert status(tagged) == b"OK"
+    token = base64.b64encode(b"bob@example.com\0ann@example.com\0pw").decode()
+    with connect(mailtrap) as imap:
+        _, tagged = imap.command(f"AUTHENTICATE PLAIN {token}")
+        assert tagged.startswith(b"t1 NO PLAIN: acting as another user")
