@@ -343,8 +343,12 @@ async def _serve(server: MailServer) -> None:
         for name, port in server.ports.items():
             click.echo(f"  {name:<6} listening on {host}:{port}")
         if "http" in server.ports:
+            from mailtrap_py.api import API_PREFIX  # the API is running: already imported
+
             click.echo(f"  web    {server.api_url}/")
-            click.echo(f"  API    {server.api_url}/api/v1/messages (docs: {server.api_url}/docs)")
+            click.echo(
+                f"  API    {server.api_url}{API_PREFIX}/messages (docs: {server.api_url}/docs)"
+            )
         click.echo(f"  CA for TLS clients: {server.ca_path}")
         for rule in server.faults:
             click.echo(f"  fault {rule.id}: {rule.spec()}")

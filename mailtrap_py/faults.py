@@ -632,9 +632,9 @@ class FaultSet:
         rule that fires adds to the action; the first reply or disconnect rule that
         fires ends it (later ones are not consulted, so they do not count).
         """
-        values = [v for v in (user, address, *addresses) if v]
         if not self._rules:  # the common case, read without the lock: a list's truth is atomic
             return None
+        values = [v for v in (user, address, *addresses) if v]
         action = Action()
         with self._lock:
             for rule in self._rules:

@@ -16,11 +16,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from mailtrap_py.__about__ import __version__
+from mailtrap_py.api import API_PREFIX
 from mailtrap_py.faults import FaultError, FaultSet
 from mailtrap_py.query import CriteriaError
 from mailtrap_py.store import Store
-
-API_PREFIX = "/api/v1"
 
 
 class StopSignal:

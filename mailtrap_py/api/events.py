@@ -28,6 +28,9 @@ def _frame(event: str, data: object) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
+_STREAMED = frozenset({"added", "deleted", "cleared"})
+
+
 def _encode(change: Change) -> bytes | None:
     if change.kind == "added":
         [message] = change.messages
@@ -52,8 +55,10 @@ async def events(request: Request) -> StreamingResponse:
     queue: asyncio.Queue[Change | None] = asyncio.Queue()
 
     def on_change(change: Change) -> None:
-        # Called from whichever thread changed the store.
-        loop.call_soon_threadsafe(queue.put_nowait, change)
+        # Called from whichever thread changed the store; only what the stream
+        # sends crosses over (IMAP flag and folder changes are not its business).
+        if change.kind in _STREAMED:
+            loop.call_soon_threadsafe(queue.put_nowait, change)
 
     unsubscribe = ctx.store.subscribe(on_change)
     stopping = ctx.stopping

@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from mailtrap_py.api import API_PREFIX
 from mailtrap_py.api.app import context_of
 from mailtrap_py.api.schemas import Deleted, ErrorOut, MessageDetail, MessageList, MessageSummary
 from mailtrap_py.message import Message
@@ -23,7 +24,6 @@ router = APIRouter(tags=["messages"])
 # Every route is `async def`, so it runs on the server's loop: a plain `def` route
 # would run in a worker thread pool whose threads outlive a stopped MailServer.
 
-BASE = "/api/v1"
 
 # Listing more than this per page is a sign of a loop that should page instead.
 MAX_PAGE = 1000
@@ -92,7 +92,7 @@ async def get_message(request: Request, message_id: str) -> MessageDetail:
     """The parsed message. Fetching it marks it read, as opening it in a client would."""
     message = _get(request, message_id)
     message.read = True
-    return MessageDetail.of_message(message, BASE)
+    return MessageDetail.of_message(message, API_PREFIX)
 
 
 @router.get(
@@ -139,7 +139,7 @@ async def get_html(
     if inline_images or remote_images:
         sources = ["data:"]
         if inline_images:
-            parts = f"{BASE}/messages/{message.id}/parts/"
+            parts = f"{API_PREFIX}/messages/{message.id}/parts/"
             html = _point_cids_at_parts(html, message, parts)
             sources.append(f"{str(request.base_url).rstrip('/')}{parts}")
         if remote_images:
@@ -341,7 +341,7 @@ async def wait_for_message(
             {"detail": f"no message matching {criteria.describe()} within {timeout:g}s"},
             status_code=408,
         )
-    return MessageDetail.of_message(found[0], BASE)
+    return MessageDetail.of_message(found[0], API_PREFIX)
 
 
 def _peer(request: Request) -> str | None:
