@@ -319,13 +319,21 @@ _ADDRESS_LABELLED = ("to_any", "from_any", "reply_to", "addressed")
 Test = Callable[[Message], bool]
 
 
-def _folded_subject(matcher: Caseless) -> Test:
-    needle = matcher.folded
+def _folded_search_text(field: str) -> Callable[[Caseless], Test]:
+    """For the fields `Message.search_text` folds: subject, to, from."""
 
-    def test(message: Message) -> bool:
-        return needle in message.search_text("subject")
+    def compile_test(matcher: Caseless) -> Test:
+        needle = matcher.folded
 
-    return test
+        def test(message: Message) -> bool:
+            return needle in message.search_text(field)
+
+        return test
+
+    return compile_test
+
+
+_folded_subject = _folded_search_text("subject")
 
 
 def _folded_message_id(matcher: Caseless) -> Test:
@@ -334,24 +342,6 @@ def _folded_message_id(matcher: Caseless) -> Test:
     def test(message: Message) -> bool:
         value = message.summary_fields.message_id
         return value is not None and needle in value.casefold()
-
-    return test
-
-
-def _folded_to_any(matcher: Caseless) -> Test:
-    needle = matcher.folded
-
-    def test(message: Message) -> bool:
-        return needle in message.search_text("to")
-
-    return test
-
-
-def _folded_from_any(matcher: Caseless) -> Test:
-    needle = matcher.folded
-
-    def test(message: Message) -> bool:
-        return needle in message.search_text("from")
 
     return test
 
@@ -398,8 +388,8 @@ def _folded_words(matcher: Caseless) -> Test:
 _FOLDED: dict[str, Callable[[Caseless], Test]] = {
     "subject": _folded_subject,
     "message_id": _folded_message_id,
-    "to_any": _folded_to_any,
-    "from_any": _folded_from_any,
+    "to_any": _folded_search_text("to"),
+    "from_any": _folded_search_text("from"),
     "cc": _folded_pairs("cc"),
     "reply_to": _folded_pairs("reply_to"),
     "addressed": _folded_addressed,
