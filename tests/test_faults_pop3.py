@@ -147,15 +147,13 @@ def test_retr_delayed_and_the_bytes_still_exact(mailtrap):
     deliver(mailtrap)
     rule = mailtrap.faults.delay(stage="RETR", seconds=0.5, protocol="pop3")
     with pop3(mailtrap) as client:
-        started = time.monotonic()
-        assert client.stat()[0] == 1  # not delayed
-        quick = time.monotonic() - started
+        assert client.stat()[0] == 1
+        assert rule.fired == 0  # STAT is not the rule's stage
         started = time.monotonic()
         data = retr_bytes(client, 1)
         took = time.monotonic() - started
     assert data == RAW
-    assert quick < 0.4
-    assert 0.4 <= took < 5.0
+    assert took >= 0.5
     assert rule.fired == 1
 
 

@@ -222,18 +222,14 @@ def test_exhausted_and_cleared_rules_stop_firing(mailtrap):
 
 
 def test_throttle_slows_a_large_message(mailtrap):
-    big = b"Subject: big\r\n\r\n" + b"x" * 76 * 0 + (b"y" * 78 + b"\r\n") * 800  # ~64 KB
-    started = time.monotonic()
-    send(mailtrap, raw=big)
-    fast = time.monotonic() - started
+    big = b"Subject: big\r\n\r\n" + (b"y" * 78 + b"\r\n") * 800  # ~64 KB
     rule = mailtrap.faults.throttle(bytes_per_second=64_000)
     started = time.monotonic()
     send(mailtrap, raw=big)
     slow = time.monotonic() - started
     assert rule.fired == 1
-    assert slow >= 0.9, (fast, slow)  # 64 KB at 64 KB/s is a second
-    assert slow < 15
-    assert [m.size for m in mailtrap.messages] == [len(big), len(big)]
+    assert slow >= 0.9  # 64 KB at 64 KB/s is a second
+    assert [m.size for m in mailtrap.messages] == [len(big)]
 
 
 def seeded_run(seed: int) -> list[bool]:

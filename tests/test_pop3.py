@@ -833,9 +833,13 @@ def test_server_stop_closes_open_pop3_connections():
     try:
         client.user("ann@example.com")
         client.pass_("x")
+        tls.user("bob@example.com")
+        tls.pass_("x")
         server.stop()
         with pytest.raises((poplib.error_proto, OSError, EOFError)):
             client.stat()
+        with pytest.raises((poplib.error_proto, OSError, EOFError)):
+            tls.stat()
     finally:
         client.close()
         tls.close()

@@ -92,9 +92,15 @@ def test_parameter_out_of_range_is_422(api, params, name):
     assert error["loc"] == ["query", name]
 
 
-def test_limit_at_its_bounds_is_fine(api):
-    assert api.get("/messages", params={"limit": 1}).status_code == 200
-    assert api.get("/messages", params={"limit": 1000}).status_code == 200
+def test_limit_at_its_bounds_is_fine(api, send):
+    send(b"Subject: one\r\n\r\nx\r\n")
+    newest = send(b"Subject: two\r\n\r\nx\r\n")
+    one = api.get("/messages", params={"limit": 1})
+    assert one.status_code == 200
+    assert [m["id"] for m in one.json()["messages"]] == [newest]
+    every = api.get("/messages", params={"limit": 1000})
+    assert every.status_code == 200
+    assert len(every.json()["messages"]) == 2
 
 
 def test_unknown_route_is_404_json(api):

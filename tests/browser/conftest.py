@@ -11,13 +11,14 @@ skips these tests with the reason shown by `-ra`; in CI (`CI=true`) it fails the
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+
+from tests.requirements import missing
 
 from .helpers import ARTIFACTS, WebPage
 
@@ -36,10 +37,7 @@ HINT = "./scripts/install-debian-deps.sh installs Debian's chromium; pip install
 
 
 def _missing(reason: str) -> NoReturn:
-    """Skip locally, fail in CI."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason}: in CI a missing browser is a failure ({HINT})", pytrace=False)
-    pytest.skip(f"{reason} ({HINT})")
+    missing(reason, HINT)
 
 
 def chromium_path() -> str | None:

@@ -103,44 +103,6 @@ def untagged(client: imaplib.IMAP4, name: str) -> list[bytes]:
     return client.response(name)[1] if name in client.untagged_responses else []
 
 
-class Idle:
-    """IDLE (RFC 2177) for imaplib, which has no IDLE before Python 3.14: send the
-    command, then read untagged lines with a socket timeout until one matches."""
-
-    def __init__(self, client: imaplib.IMAP4) -> None:
-        self.client = client
-        self.tag = client._new_tag()
-        client.send(self.tag + b" IDLE\r\n")
-        assert client.readline().startswith(b"+ "), "no continuation for IDLE"
-
-    def wait_for(self, pattern: bytes, timeout: float = TIMEOUT) -> list[bytes]:
-        """Untagged lines up to the first matching `pattern`; fail after `timeout`."""
-        deadline = time.monotonic() + timeout
-        lines = []
-        try:
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError
-                self.client.sock.settimeout(left)
-                line = self.client.readline()
-                lines.append(line)
-                if re.search(pattern, line):
-                    return lines
-        except TimeoutError:
-            pytest.fail(f"no {pattern!r} within {timeout}s while idling; got {lines!r}")
-        finally:
-            self.client.sock.settimeout(TIMEOUT)
-
-    def done(self) -> bytes:
-        """End IDLE; the tagged response."""
-        self.client.send(b"DONE\r\n")
-        while True:
-            line = self.client.readline()
-            if line.startswith(self.tag + b" "):
-                return line
-
-
 # -- connecting and logging in -----------------------------------------------------
 
 
@@ -526,15 +488,9 @@ def test_close_expunges_silently(imap, mailbox):
 # -- idle --------------------------------------------------------------------------
 
 
-def test_idle_wakes_up_when_mail_arrives(imap, mailbox):
-    idle = Idle(imap)
-
-    mailbox.deliver(plain("Wake up"))
-
-    assert b"* 4 EXISTS\r\n" in idle.wait_for(rb"^\* 4 EXISTS")
-    assert b" OK " in idle.done()
-    bodies = fetched(imap.fetch("4", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])"))
-    assert bodies == {4: b"Subject: Wake up\r\n\r\n"}
+# IDLE: imaplib has none before Python 3.14; imapclient and aioimaplib drive it
+# (test_clients_imapclient.py, test_clients_aioimaplib.py) and test_protocol.py
+# checks its bytes.
 
 
 # -- two sessions ------------------------------------------------------------------
@@ -576,12 +532,11 @@ def test_expunge_by_another_session_is_not_reported_during_fetch(mailtrap, mailb
 # -- logout ------------------------------------------------------------------------
 
 
-def test_logout_says_bye_and_closes_the_connection(mailtrap):
+def test_logout_says_bye(mailtrap):
+    # What follows the BYE on the wire (tagged OK, close) is in test_protocol.py:
+    # imaplib's logout() closes its socket at once.
     with connect(mailtrap, select=None) as client:
-        # imaplib's logout() closes the socket at once; send LOGOUT by hand to see
-        # what the server does after it.
-        typ, _ = client._simple_command("LOGOUT")
+        typ, data = client.logout()
 
-        assert typ == "BYE"  # imaplib returns as soon as the untagged BYE is in
-        assert re.match(rb"\w+ OK ", client.readline())  # then the tagged OK
-        assert client.readline() == b""  # and the server closed its end
+        assert typ == "BYE"
+        assert data == [b"Logging out."]

@@ -291,10 +291,29 @@ _ADDRESS_TEXT = st.text(alphabet=st.sampled_from(list('ab.@<>", ;:()[]\\ \t=?\u0
 
 
 @given(_ADDRESS_TEXT)
-def test_plain_address_shortcut_agrees_with_the_full_parser(text: str) -> None:
+def test_plain_address_shortcut_declines_or_agrees_on_any_text(text: str) -> None:
     quick = fetch._plain_addresses(text)
-    if quick is not None:
-        assert quick == fetch._addresses(text)
+    assert quick is None or quick == fetch._addresses(text)
+
+
+_LOCAL = st.text(alphabet="abcXYZ019._+-", min_size=1, max_size=8)
+_DOMAIN = st.text(alphabet="abcxyz019.-", min_size=1, max_size=8)
+_NAME = st.text(alphabet="abcXYZ019_+-", min_size=1, max_size=8)
+_PLAIN_ONE = st.one_of(
+    st.builds("{}@{}".format, _LOCAL, _DOMAIN),
+    st.builds("{} <{}@{}>".format, _NAME, _LOCAL, _DOMAIN),
+    st.builds('"{} {}" <{}@{}>'.format, _NAME, _NAME, _LOCAL, _DOMAIN),
+    st.builds("  {}  {}   <{}@{}> ".format, _NAME, _NAME, _LOCAL, _DOMAIN),
+)
+
+
+@given(st.lists(_PLAIN_ONE, min_size=1, max_size=4).map(", ".join))
+def test_plain_address_shortcut_agrees_with_the_full_parser(text: str) -> None:
+    """Address lists of the plain forms real mail carries take the shortcut, and it
+    reads them as the full RFC 5322 parser does."""
+    quick = fetch._plain_addresses(text)
+    assert quick is not None, text
+    assert quick == fetch._addresses(text)
 
 
 # -- BODY and BODYSTRUCTURE -----------------------------------------------------------

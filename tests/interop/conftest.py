@@ -1,5 +1,5 @@
 """Helpers for the interop tests: real mail clients from Debian (swaks, curl,
-fetchmail, getmail6).
+fetchmail, getmail6, mbsync, offlineimap3).
 
 House rule: locally a missing client skips its tests (with the reason shown by
 `-ra`), but in CI (`CI=true`, set by `.ci/run`) it fails them: a CI run that
@@ -8,39 +8,27 @@ silently skipped every interop test would prove nothing.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Callable
 from functools import cache
-from typing import NoReturn
 
 import pytest
+
+from tests.requirements import missing
 
 # Seconds any one client run may take; a hang is a failure, not a stuck suite.
 CLIENT_TIMEOUT = 30
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
 INSTALL_HINT = "./scripts/install-debian-deps.sh installs the interop clients"
-
-
-def missing(reason: str, hint: str = INSTALL_HINT) -> NoReturn:
-    """Skip locally, fail in CI. Never returns."""
-    hint = f" ({hint})"
-    if in_ci():
-        pytest.fail(f"{reason}: in CI a missing client is a failure{hint}", pytrace=False)
-    pytest.skip(f"{reason}{hint}")
 
 
 def _require_tool(name: str) -> str:
     """The path of `name` on PATH; skip (locally) or fail (CI) if it is not there."""
     path = shutil.which(name)
     if path is None:
-        missing(f"{name} is not installed")
+        missing(f"{name} is not installed", INSTALL_HINT)
     return path
 
 

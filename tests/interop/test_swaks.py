@@ -56,7 +56,7 @@ def test_missing_tool_skips_locally_but_fails_in_ci(require_tool, monkeypatch):
     with pytest.raises(pytest.skip.Exception, match="no-such-mail-client is not installed"):
         require_tool("no-such-mail-client")
     monkeypatch.setenv("CI", "true")
-    with pytest.raises(pytest.fail.Exception, match="in CI a missing client is a failure"):
+    with pytest.raises(pytest.fail.Exception, match="in CI a missing program is a failure"):
         require_tool("no-such-mail-client")
 
 
