@@ -47,6 +47,7 @@ def test_the_attachment_mark(web: WebPage):
     with_file.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="a.pdf")
     attached = web.send(with_file)
     expect(web.row(attached).locator("img.clip")).to_be_visible()
+    expect(web.row(plain)).to_be_visible()  # rendered, so an absent mark means no mark
     expect(web.row(plain).locator("img.clip")).to_have_count(0)
 
 

@@ -16,11 +16,19 @@ from tests.imap.raw import TIMEOUT, RawIMAP
 
 
 def deliver(
-    mailtrap, subject: str = "Hello", to: str = "ann@example.com", body: str = "Hi."
+    mailtrap,
+    subject: str = "Hello",
+    to: str = "ann@example.com",
+    body: str = "Hi.",
+    *,
+    raw: bytes | None = None,
 ) -> None:
+    """Send over SMTP: a simple message, or `raw` as it is."""
+    if raw is None:
+        text = f"From: app@example.com\r\nTo: {to}\r\nSubject: {subject}\r\n\r\n{body}\r\n"
+        raw = text.encode()
     with smtplib.SMTP(mailtrap.host, mailtrap.smtp_port, timeout=TIMEOUT) as client:
-        raw = f"From: app@example.com\r\nTo: {to}\r\nSubject: {subject}\r\n\r\n{body}\r\n"
-        client.sendmail("app@example.com", [to], raw.encode())
+        assert client.sendmail("app@example.com", [to], raw) == {}
 
 
 def connect(mailtrap) -> RawIMAP:
@@ -499,9 +507,7 @@ def test_status_counts_the_sessions_own_recent_messages(mailtrap) -> None:
 
 
 def test_search_finds_a_folded_subject_by_its_unfolded_text(mailtrap) -> None:
-    with smtplib.SMTP(mailtrap.host, mailtrap.smtp_port, timeout=TIMEOUT) as client:
-        raw = b"Subject: a very long\r\n subject that is\r\n\tfolded\r\n\r\nx\r\n"
-        client.sendmail("app@example.com", ["ann@example.com"], raw)
+    deliver(mailtrap, raw=b"Subject: a very long\r\n subject that is\r\n\tfolded\r\n\r\nx\r\n")
     with connect(mailtrap) as imap:
         imap.login()
         imap.ok("SELECT INBOX")
